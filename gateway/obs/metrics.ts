@@ -32,6 +32,9 @@ export class GatewayMetrics {
   private readonly sessions: Gauge<'transport'>;
   private readonly revisionInfo: Gauge<'revision'>;
   private readonly httpTotal: Counter<'route' | 'status'>;
+  private readonly synchronized: Gauge;
+  private readonly reloadTotal: Counter<'outcome'>;
+  private readonly reloadSeconds: Histogram<'outcome'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -81,6 +84,24 @@ export class GatewayMetrics {
       labelNames: ['route', 'status'],
       registers,
     });
+    this.synchronized = new Gauge({
+      name: 'config_synchronized',
+      help: '1 when the last attempted config revision is the one being served, 0 otherwise.',
+      registers,
+    });
+    this.reloadTotal = new Counter({
+      name: 'config_reloads_total',
+      help: 'Config reloads by outcome (applied, unchanged, invalid, failed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.reloadSeconds = new Histogram({
+      name: 'config_reload_duration_seconds',
+      help: 'Time from trigger to swap (or rejection) of a config reload.',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -106,6 +127,12 @@ export class GatewayMetrics {
   setRevision(revision: string): void {
     this.revisionInfo.reset();
     this.revisionInfo.labels(revision).set(1);
+  }
+
+  reload(outcome: string, seconds: number, synchronized: boolean): void {
+    this.reloadTotal.labels(outcome).inc();
+    this.reloadSeconds.labels(outcome).observe(seconds);
+    this.synchronized.set(synchronized ? 1 : 0);
   }
 
   /** Prometheus text exposition. */

@@ -1,0 +1,507 @@
+/**
+ * Gateway throughput and session memory.
+ *
+ *   bun bench/gateway-throughput.ts [--seconds 12] [--rounds 6] [--sessions 10000] [--quick]
+ *
+ * 1. Throughput: REST→MCP `tools/call` (tool get_user_raw → backend GET /users/1) on one established
+ *    Streamable HTTP session, the gateway against bench/baseline-proxy.ts (a hand-written Bun.serve
+ *    proxy doing the same request/response work). Backend, gateway and baseline run as child processes;
+ *    this process generates the load with keep-alive fetch at a fixed concurrency, in interleaved rounds
+ *    (gateway, baseline, gateway, …) so machine noise hits both alike. `--seconds` is the measured time
+ *    per side at concurrency 64, split into `--rounds` rounds; concurrency 1 gets half of that.
+ * 2. Memory: `--sessions` concurrent legacy SSE sessions (GET /e2e/rest/sse, endpoint event read, kept
+ *    open) against the gateway process; its VmRSS before and with them; then all closed and the
+ *    `mcp_sessions{transport="sse"}` gauge shown back at 0.
+ *
+ * `--quick`: 2 rounds of 0.5 s and 1,000 sessions, to check that the bench runs. Every child process
+ * is killed on exit, on error and on SIGINT/SIGTERM, and a watchdog ends a bench that hangs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Socket, Subprocess } from 'bun';
+
+const ROOT = join(import.meta.dir, '..');
+const BUN = process.execPath;
+const REPO = 'test/fixtures/e2e-repo';
+const PREFIX = '/e2e/rest';
+const TOOL = 'get_user_raw';
+const PROTOCOL_VERSION = '2025-11-25';
+const HIGH_CONCURRENCY = 64;
+const RATIO_TARGET = 0.9;
+const RSS_TARGET_MB = 200;
+const SSE_BATCH = 500;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    sessions: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`gateway-throughput: --${name} must be a positive number (got ${JSON.stringify(raw)})`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const QUICK = flags.quick === true;
+const ROUNDS = Math.round(positive('rounds', flags.rounds, QUICK ? 2 : 6));
+const SECONDS = positive('seconds', flags.seconds, QUICK ? 1 : 12);
+const SESSIONS = Math.round(positive('sessions', flags.sessions, QUICK ? 1000 : 10_000));
+const ROUND_MS = (SECONDS * 1000) / ROUNDS;
+const WARMUP_MS = QUICK ? 300 : 1500;
+// Whatever happens, the bench ends: measured time, warm-ups and the memory phase, with a wide margin.
+const WATCHDOG_MS = 2 * (SECONDS * 1000 * 1.5 * 2 + WARMUP_MS * 2) + 180_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes
+
+const children: Subprocess[] = [];
+/** Run once at the end, whatever happened (temp dirs). */
+const cleanups: (() => void)[] = [];
+/** Set once the bench is shutting down, so children exiting is no longer news. */
+let stopping = false;
+
+function killChildren(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+function runCleanups(): void {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+}
+
+process.on('exit', () => {
+  killChildren();
+  runCleanups();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+const watchdog = setTimeout(() => {
+  console.error(`gateway-throughput: still running after ${Math.round(WATCHDOG_MS / 1000)} s; giving up`);
+  process.exit(1);
+}, WATCHDOG_MS);
+
+function spawn(name: string, cmd: string[], env: Record<string, string> = {}): Subprocess<'ignore', 'pipe', 'inherit'> {
+  const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' });
+  children.push(proc);
+  void proc.exited.then((code) => {
+    if (!stopping) console.error(`gateway-throughput: ${name} exited early (code ${code})`);
+  });
+  return proc;
+}
+
+/** Reads stdout until a JSON line with a `url` appears, then keeps draining it in the background. */
+async function announcedUrl(name: string, proc: Subprocess<'ignore', 'pipe', 'inherit'>, timeoutMs = 10_000): Promise<string> {
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + timeoutMs;
+  let buffer = '';
+  for (;;) {
+    const read = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => undefined)]);
+    if (read === undefined) throw new Error(`${name}: no URL announced within ${timeoutMs} ms`);
+    if (read.done) throw new Error(`${name}: exited before announcing its URL`);
+    buffer += decoder.decode(read.value, { stream: true });
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      try {
+        const url = (JSON.parse(line) as { url?: unknown }).url;
+        if (typeof url === 'string') {
+          void drain(reader);
+          return url;
+        }
+      } catch {
+        // Not a JSON line: keep reading.
+      }
+    }
+  }
+}
+
+async function drain(reader: { read(): Promise<{ done: boolean }> }): Promise<void> {
+  try {
+    while (!(await reader.read()).done) {
+      // Discard: the pipe must not fill up and block the child.
+    }
+  } catch {
+    // The child went away.
+  }
+}
+
+/** A port that was free a moment ago (the gateway prints nothing machine-readable at warn level). */
+function freePort(): number {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+async function waitHealthy(url: string, proc: Subprocess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`gateway exited with code ${proc.exitCode} before it was healthy`);
+    const res = await fetch(`${url}/health_check`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+    if (res?.status === 200) return;
+    await res?.body?.cancel();
+    if (Date.now() > deadline) throw new Error(`gateway not healthy within ${timeoutMs} ms`);
+    await Bun.sleep(50);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Load generation
+
+interface Target {
+  name: string;
+  /** The MCP endpoint. */
+  url: string;
+  headers: Record<string, string>;
+}
+
+interface RoundResult {
+  ok: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+}
+
+function post(url: string, body: string, headers: Record<string, string>): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+}
+
+/** Initializes a Streamable HTTP session; returns the headers every later request carries. */
+async function establish(name: string, url: string): Promise<Target> {
+  const init = await post(
+    url,
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'gateway-throughput', version: '1.0.0' } },
+    }),
+    {},
+  );
+  const sessionId = init.headers.get('mcp-session-id');
+  await init.text();
+  if (init.status !== 200 || !sessionId) throw new Error(`${name}: initialize answered ${init.status} without a session id`);
+  const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION };
+  const note = await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
+  await note.text();
+  if (note.status !== 202) throw new Error(`${name}: notifications/initialized answered ${note.status}`);
+  return { name, url, headers };
+}
+
+let nextId = 1;
+
+function callBody(): string {
+  return `{"jsonrpc":"2.0","id":${nextId++},"method":"tools/call","params":{"name":"${TOOL}","arguments":{"id":"1"}}}`;
+}
+
+/** The text content of a tools/call answer, whether sent as JSON or as an SSE stream. */
+function resultText(body: string, contentType: string): string | undefined {
+  let json = body;
+  if (contentType.includes('text/event-stream')) {
+    const data = body.split('\n').filter((l) => l.startsWith('data:') && l.length > 6);
+    json = data.length > 0 ? data[data.length - 1]!.slice(5).trim() : '';
+  }
+  try {
+    const msg = JSON.parse(json) as { result?: { isError?: boolean; content?: { text?: string }[] } };
+    if (!msg.result || msg.result.isError) return undefined;
+    return msg.result.content?.[0]?.text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One request, checked: the answer must be a successful result. */
+async function callOnce(target: Target): Promise<string | undefined> {
+  const res = await post(target.url, callBody(), target.headers);
+  const body = await res.text();
+  return res.status === 200 ? resultText(body, res.headers.get('content-type') ?? '') : undefined;
+}
+
+async function round(target: Target, concurrency: number, ms: number): Promise<RoundResult> {
+  const latencies: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  const started = performance.now();
+  const end = started + ms;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const res = await post(target.url, callBody(), target.headers);
+        const body = await res.text();
+        // A cheap check on the hot loop: a result without isError.
+        if (res.status === 200 && body.includes('"result"') && !body.includes('"isError":true')) ok++;
+        else errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ok, errors, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface SideFigures {
+  rates: number[];
+  errors: number;
+  latencies: number[];
+}
+
+/** Interleaved rounds: A, B, A, B, … (the order flips every round so neither side always goes first). */
+async function interleaved(targets: readonly Target[], concurrency: number, ms: number, rounds: number): Promise<SideFigures[]> {
+  const figures = targets.map((): SideFigures => ({ rates: [], errors: 0, latencies: [] }));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
+    for (const i of order) {
+      const result = await round(targets[i]!, concurrency, ms);
+      const f = figures[i]!;
+      f.rates.push(result.ok / result.seconds);
+      f.errors += result.errors;
+      for (const l of result.latencies) f.latencies.push(l);
+    }
+  }
+  for (const f of figures) f.latencies.sort((a, b) => a - b);
+  return figures;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Memory: legacy SSE sessions over raw sockets (no fetch connection limit, one fd each)
+
+/** Opens `GET <path>` as an SSE stream and resolves once the endpoint event has arrived. */
+function openSse(port: number, path: string, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`no endpoint event within ${timeoutMs} ms`)), timeoutMs);
+    function fail(err: Error) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(err);
+    }
+    Bun.connect({
+      hostname: '127.0.0.1',
+      port,
+      socket: {
+        open(socket) {
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+        },
+        data(socket, chunk) {
+          if (settled) return;
+          text += chunk.toString('latin1');
+          if (text.length > 12 && !text.startsWith('HTTP/1.1 200')) {
+            socket.end();
+            fail(new Error(`SSE GET answered ${text.slice(0, text.indexOf('\r\n'))}`));
+          } else if (/event: ?endpoint\r?\ndata: ?[^\r\n]*sessionId=[^\r\n]+\r?\n/.test(text)) {
+            settled = true;
+            clearTimeout(timer);
+            text = '';
+            resolve(socket);
+          }
+        },
+        close() {
+          fail(new Error('connection closed before the endpoint event'));
+        },
+        error(_socket, err) {
+          fail(err);
+        },
+        connectError(_socket, err) {
+          fail(err);
+        },
+      },
+    }).catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+  });
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kb[1]) / 1024;
+}
+
+async function sseGauge(gatewayUrl: string): Promise<number> {
+  const text = await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const m = /^mcp_sessions\{transport="sse"\} (\d+)/m.exec(text);
+  if (!m) throw new Error('mcp_sessions{transport="sse"} is missing from /metrics');
+  return Number(m[1]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (n: number) => `${fmt(n, 2)} ms`;
+
+async function main(): Promise<void> {
+  console.log(`gateway-throughput${QUICK ? ' (quick)' : ''}: Bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs`);
+
+  const backendProc = spawn('demo backend', [BUN, 'demo/main.ts', '--port', '0']);
+  const backendUrl = await announcedUrl('demo backend', backendProc);
+
+  const baselineProc = spawn('baseline proxy', [BUN, 'bench/baseline-proxy.ts', '--backend', backendUrl]);
+  const baselineUrl = await announcedUrl('baseline proxy', baselineProc);
+
+  // The gateway keeps a PID file in its data dir; a temp dir keeps it out of the checkout.
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const port = freePort();
+  const gatewayProc = spawn(
+    'gateway',
+    [
+      BUN,
+      'gateway/main.ts',
+      '--config',
+      REPO,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--allowed-networks',
+      '127.0.0.1/32',
+      '--env-allowlist',
+      'E2E_BACKEND_URL',
+      '--log-level',
+      'warn',
+      '--data-dir',
+      dataDir,
+    ],
+    { E2E_BACKEND_URL: backendUrl },
+  );
+  void drain(gatewayProc.stdout.getReader());
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  await waitHealthy(gatewayUrl, gatewayProc);
+
+  const gateway = await establish('gateway', `${gatewayUrl}${PREFIX}/mcp`);
+  const baseline = await establish('baseline', `${baselineUrl}/mcp`);
+
+  // Both must do the same work: the same backend body as the text content.
+  const [gatewayText, baselineText] = [await callOnce(gateway), await callOnce(baseline)];
+  if (gatewayText === undefined || gatewayText !== baselineText) {
+    throw new Error(`gateway and baseline disagree: ${JSON.stringify(gatewayText)} vs ${JSON.stringify(baselineText)}`);
+  }
+
+  // ---- Throughput
+  console.log(`\nREST→MCP tools/call (${TOOL} → GET /users/1), one Streamable HTTP session per side, keep-alive fetch`);
+  console.log(`warm-up ${fmt(WARMUP_MS / 1000, 1)} s per side, then ${ROUNDS} interleaved rounds of ${fmt(ROUND_MS / 1000, 2)} s per side\n`);
+  for (const target of [gateway, baseline]) await round(target, HIGH_CONCURRENCY, WARMUP_MS);
+
+  const [gHigh, bHigh] = (await interleaved([gateway, baseline], HIGH_CONCURRENCY, ROUND_MS, ROUNDS)) as [SideFigures, SideFigures];
+  console.log(`concurrency ${HIGH_CONCURRENCY}       ${'gateway req/s'.padStart(14)} ${'baseline req/s'.padStart(15)}`);
+  for (let r = 0; r < ROUNDS; r++) {
+    console.log(`  round ${String(r + 1).padEnd(12)} ${fmt(gHigh.rates[r]!).padStart(14)} ${fmt(bHigh.rates[r]!).padStart(15)}`);
+  }
+  const gRate = median(gHigh.rates);
+  const bRate = median(bHigh.rates);
+  const ratio = gRate / bRate;
+  console.log(`  median             ${fmt(gRate).padStart(14)} ${fmt(bRate).padStart(15)}`);
+  console.log(
+    `  ratio gateway/baseline: ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'})` +
+      `; errors: gateway ${gHigh.errors}, baseline ${bHigh.errors}`,
+  );
+
+  const lowMs = ROUND_MS / 2;
+  const [gLow, bLow] = (await interleaved([gateway, baseline], 1, lowMs, ROUNDS)) as [SideFigures, SideFigures];
+  console.log(`\nlatency (${ROUNDS} interleaved rounds of ${fmt(lowMs / 1000, 2)} s at concurrency 1; the rounds above at ${HIGH_CONCURRENCY})`);
+  console.log(`  ${'side'.padEnd(10)} ${'concurrency'.padStart(11)} ${'req/s'.padStart(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'requests'.padStart(9)}`);
+  const rows: [string, number, SideFigures][] = [
+    ['gateway', 1, gLow],
+    ['baseline', 1, bLow],
+    ['gateway', HIGH_CONCURRENCY, gHigh],
+    ['baseline', HIGH_CONCURRENCY, bHigh],
+  ];
+  for (const [side, c, f] of rows) {
+    console.log(
+      `  ${side.padEnd(10)} ${String(c).padStart(11)} ${fmt(median(f.rates)).padStart(9)} ${ms(percentile(f.latencies, 50)).padStart(10)} ${ms(percentile(f.latencies, 99)).padStart(10)} ${fmt(f.latencies.length).padStart(9)}`,
+    );
+  }
+  if (gLow.errors + bLow.errors > 0) console.log(`  errors at concurrency 1: gateway ${gLow.errors}, baseline ${bLow.errors}`);
+
+  // ---- Memory
+  console.log(`\nmemory: ${fmt(SESSIONS)} concurrent legacy SSE sessions (GET ${PREFIX}/sse) on the gateway process (pid ${gatewayProc.pid})`);
+  const before = await rssMb(gatewayProc.pid);
+  const sockets: Socket[] = [];
+  const openStarted = performance.now();
+  try {
+    for (let opened = 0; opened < SESSIONS; opened += SSE_BATCH) {
+      const n = Math.min(SSE_BATCH, SESSIONS - opened);
+      const batch = await Promise.allSettled(Array.from({ length: n }, () => openSse(port, `${PREFIX}/sse`, 15_000)));
+      for (const r of batch) if (r.status === 'fulfilled') sockets.push(r.value);
+      const failed = batch.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw new Error(`opening SSE sessions: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
+    }
+    const openSeconds = (performance.now() - openStarted) / 1000;
+    const live = await sseGauge(gatewayUrl);
+    const withSessions = await rssMb(gatewayProc.pid);
+    const perSessionKb = ((withSessions - before) * 1024) / SESSIONS;
+    console.log(`  opened ${fmt(sockets.length)} sessions in ${fmt(openSeconds, 1)} s; gauge mcp_sessions{transport="sse"} = ${fmt(live)}`);
+    console.log(`  gateway RSS before: ${fmt(before, 1)} MB`);
+    console.log(
+      `  gateway RSS with ${fmt(SESSIONS)} sessions: ${fmt(withSessions, 1)} MB` +
+        (SESSIONS === 10_000 ? ` (target ≤ ${RSS_TARGET_MB} MB: ${withSessions <= RSS_TARGET_MB ? 'met' : 'NOT met'})` : ''),
+    );
+    console.log(`  per session: ${fmt(perSessionKb, 1)} KB`);
+  } finally {
+    for (const socket of sockets) socket.end();
+  }
+  const closeStarted = performance.now();
+  const deadline = closeStarted + 15_000;
+  let live = await sseGauge(gatewayUrl);
+  while (live !== 0 && performance.now() < deadline) {
+    await Bun.sleep(100);
+    live = await sseGauge(gatewayUrl);
+  }
+  console.log(
+    `  closed all; gauge mcp_sessions{transport="sse"} = ${fmt(live)} after ${fmt((performance.now() - closeStarted) / 1000, 1)} s` +
+      (live === 0 ? '' : ' (NOT back at 0 within 15 s)'),
+  );
+  console.log(`  gateway RSS after closing: ${fmt(await rssMb(gatewayProc.pid), 1)} MB`);
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  console.error(`gateway-throughput: ${err instanceof Error ? err.message : String(err)}`);
+  exitCode = 1;
+} finally {
+  stopping = true;
+  clearTimeout(watchdog);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  const grace = setTimeout(killChildren, 5000);
+  await Promise.all(children.map((c) => c.exited));
+  clearTimeout(grace);
+  runCleanups();
+}
+process.exit(exitCode);
