@@ -2,7 +2,7 @@
  * Template engine benchmark: a REST tool's templates rendered from the compiled form versus
  * compiled-and-rendered on every call (what the seed system did: parse per request).
  *
- *   bun bench/template.ts [renders]
+ *   bun bench/template.ts [renders] [--quick]
  *
  * One "render" is the whole tool: endpoint, four headers, request body and response body (a
  * range over 20 items). The two modes run interleaved in rounds in one process so that JIT
@@ -11,7 +11,11 @@
  */
 import { compile, type Template } from '../gateway/template/index.ts';
 
-const TOTAL = Number(process.argv[2] ?? 200_000);
+// bench/run.ts passes its own flags (e.g. --seconds N) to every script: only a bare number counts.
+const ARGS = Bun.argv.slice(2);
+const QUICK = ARGS.includes('--quick');
+const countArg = ARGS.find((a, i) => /^\d+$/.test(a) && !(ARGS[i - 1]?.startsWith('--') && ARGS[i - 1] !== '--quick'));
+const TOTAL = countArg !== undefined ? Number(countArg) : QUICK ? 20_000 : 200_000;
 const ROUNDS = 10;
 /** Parse+render is far slower; it gets fewer iterations, the rate is what is compared. */
 const PER_CALL_SHARE = 0.1;
@@ -99,17 +103,25 @@ function fmt(rate: number): string {
   return rate.toFixed(0);
 }
 
-// Per-template cost of the compiled form, best of three short runs.
-const perTemplate = compiled.map((t) => {
-  let best = Infinity;
+// Per-template cost of each mode, best of three short runs.
+function best(fn: () => void, n: number): number {
+  let min = Infinity;
   for (let r = 0; r < 3; r++) {
-    const n = 20_000;
     const t0 = Bun.nanoseconds();
-    for (let i = 0; i < n; i++) sink += t.render(DATA).charCodeAt(0);
-    best = Math.min(best, (Bun.nanoseconds() - t0) / n);
+    for (let i = 0; i < n; i++) fn();
+    min = Math.min(min, (Bun.nanoseconds() - t0) / n);
   }
-  return best;
-});
+  return min;
+}
+const short = QUICK ? 2_000 : 20_000;
+const perTemplate = compiled.map((t, j) => ({
+  compiled: best(() => {
+    sink += t.render(DATA).charCodeAt(0);
+  }, short),
+  perCall: best(() => {
+    sink += compile(SOURCES[j]!).render(DATA).charCodeAt(0);
+  }, short / 10),
+}));
 
 const sample = compiled[compiled.length - 1]!.render(DATA);
 console.log(`template bench: ${SOURCES.length} templates per render (response body ${sample.length} chars, range over 20 items)`);
@@ -119,8 +131,10 @@ console.log(
     `parse+render: ${fmt(perCallRate)}/s (${(1e9 / perCallRate / 1000).toFixed(2)} µs), ` +
     `ratio ${(compiledRate / perCallRate).toFixed(1)}x`,
 );
-console.log(
-  'compiled, per template: ' +
-    NAMES.map((n, j) => `${n} ${perTemplate[j]! < 1000 ? `${perTemplate[j]!.toFixed(0)} ns` : `${(perTemplate[j]! / 1000).toFixed(2)} µs`}${compiled[j]!.isStatic ? ' (static)' : ''}`).join(', '),
-);
+const ns = (v: number): string => (v < 1000 ? `${v.toFixed(0)} ns` : `${(v / 1000).toFixed(2)} µs`);
+console.log('per template (compiled vs parse+render):');
+for (let j = 0; j < NAMES.length; j++) {
+  const { compiled: c, perCall: p } = perTemplate[j]!;
+  console.log(`  ${NAMES[j]!.padEnd(22)} ${ns(c).padStart(9)}  vs ${ns(p).padStart(9)}  ${(p / c).toFixed(1)}x${compiled[j]!.isStatic ? '  (static)' : ''}`);
+}
 if (sink === 0) console.log('(unreachable: keeps results alive)');
