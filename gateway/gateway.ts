@@ -75,6 +75,7 @@ export async function startGateway(
       if (r.outcome === 'applied' && r.revision) metrics.setRevision(r.revision);
     },
     drainMs: settings.reload.drain * 1000,
+    minIntervalMs: settings.reload.debounce,
     log,
   });
 

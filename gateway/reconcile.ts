@@ -50,6 +50,8 @@ export interface ReconcilerDeps {
   /** Called right after a swap so sessions learn about removed prefixes and changed lists. */
   readonly onSwap?: (next: RouteTable, previous: RouteTable) => void;
   readonly onResult?: (result: ReloadResult) => void;
+  /** Least time between the starts of two reloads; triggers within it coalesce. */
+  readonly minIntervalMs?: number;
   /** Milliseconds retired endpoints get before close(); in-flight calls finish on them meanwhile. */
   readonly drainMs: number;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -60,6 +62,7 @@ export interface ReconcilerDeps {
 export class Reconciler {
   private running: Promise<ReloadResult> | undefined;
   private queued: Promise<ReloadResult> | undefined;
+  private lastStart = Number.NEGATIVE_INFINITY;
   private readonly retiring = new Set<Promise<void>>();
   private closed = false;
   private readonly state: ReconcileStatus;
@@ -73,27 +76,31 @@ export class Reconciler {
   }
 
   /**
-   * Asks for a reload. While one runs, every trigger shares the single follow-up run, so a burst of
-   * triggers costs at most two reloads.
+   * Asks for a reload. An idle reconciler starts at once; otherwise every trigger shares one follow-up
+   * run, which starts when the current run has ended and at least `minIntervalMs` after the previous
+   * start. A burst of triggers within that interval therefore costs at most two reloads.
    */
   trigger(reason: string): Promise<ReloadResult> {
-    if (!this.running) {
-      this.running = this.runOnce(reason).finally(() => {
-        this.running = undefined;
-      });
-      return this.running;
-    }
-    this.queued ??= this.running.then(
-      () => {
-        this.queued = undefined;
-        return this.trigger(reason);
-      },
-      () => {
-        this.queued = undefined;
-        return this.trigger(reason);
-      },
-    );
+    if (this.queued) return this.queued;
+    const wait = this.lastStart + (this.deps.minIntervalMs ?? 0) - performance.now();
+    if (!this.running && wait <= 0) return this.start(reason);
+    this.queued = (async () => {
+      await this.running?.catch(() => undefined);
+      const left = this.lastStart + (this.deps.minIntervalMs ?? 0) - performance.now();
+      if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+      this.queued = undefined;
+      return this.start(reason);
+    })();
     return this.queued;
+  }
+
+  private start(reason: string): Promise<ReloadResult> {
+    this.lastStart = performance.now();
+    const run = this.runOnce(reason).finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
   }
 
   status(): ReconcileStatus {

@@ -284,7 +284,7 @@ export const GatewaySettings = Type.Object(
     reload: Type.Object(
       {
         pollInterval: Type.Integer({ minimum: 0, default: 60, description: 'Seconds between polls of the source; 0 disables polling.' }),
-        debounce: Type.Integer({ minimum: 0, default: 200, description: 'Milliseconds to wait for more triggers before a reload.' }),
+        debounce: Type.Integer({ minimum: 0, default: 200, description: 'Least milliseconds between the starts of two reloads (and the file-watch debounce); triggers arriving meanwhile coalesce into one.' }),
         drain: Type.Integer({ minimum: 0, default: 30, description: 'Seconds retired upstreams get to finish in-flight calls.' }),
       },
       { ...strict, default: {} },
