@@ -48,10 +48,29 @@ export type RouterAuth = Static<typeof RouterAuth>;
 
 export const Router = Type.Object(
   {
-    server: Type.String({
-      minLength: 1,
-      description: 'Name of an entry of servers[] or mcpServers[] served on this prefix.',
-    }),
+    server: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Name of an entry of servers[] or mcpServers[] served on this prefix. Exactly one of server and servers is required.',
+      }),
+    ),
+    servers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        description: 'Several servers and/or mcpServers aggregated behind this prefix (extension); their tools, prompts and resources are merged.',
+      }),
+    ),
+    prefixMode: Type.Optional(
+      Type.Union([Type.Literal('always'), Type.Literal('conditional'), Type.Literal('never')], {
+        description:
+          'Aggregation: namespace tool and prompt names as <server>_<name> always, only on a name clash (conditional, the default), or never (a clash is a load error).',
+      }),
+    ),
+    failureMode: Type.Optional(
+      Type.Union([Type.Literal('open'), Type.Literal('closed')], {
+        description: 'Aggregation: an unreachable upstream is skipped with its tools hidden (open, the default) or fails the session (closed).',
+      }),
+    ),
     prefix: Type.String({
       minLength: 2,
       description: 'URL path prefix, unique across all configs, e.g. /acme/tickets. Endpoints: <prefix>/mcp, <prefix>/sse, <prefix>/message.',
@@ -237,6 +256,23 @@ export const McpServer = Type.Object(
       }),
     ),
     preinstalled: Type.Optional(Type.Boolean({ description: 'Start once at load to warm caches (npx, uvx).' })),
+    headers: Type.Optional(
+      StringMap('sse / streamable-http: request headers sent to the upstream; values are templates (e.g. {{ index .Request.Headers "Authorization" }}) (extension).'),
+    ),
+    connectTimeout: Type.Optional(Duration),
+    callTimeout: Type.Optional(Duration),
+    idleTimeout: Type.Optional(Duration),
+    tools: Type.Optional(
+      Type.Object(
+        {
+          include: Type.Optional(Type.Array(Type.String(), { description: 'Tool names or globs (*, ?) exposed; default all.' })),
+          exclude: Type.Optional(Type.Array(Type.String(), { description: 'Tool names or globs hidden.' })),
+          rename: Type.Optional(StringMap('Upstream tool name → name shown to clients.')),
+          descriptions: Type.Optional(StringMap('Upstream tool name → description shown to clients.')),
+        },
+        { ...strict, description: 'Curate the upstream\'s tools like REST tools (extension).' },
+      ),
+    ),
   },
   { ...strict, description: 'An upstream MCP server proxied by the gateway.' },
 );

@@ -192,8 +192,25 @@ class DocumentChecker {
   private checkRouters(): void {
     const targets = [...(this.doc.servers ?? []).map((s) => s.name), ...(this.doc.mcpServers ?? []).map((s) => s.name)];
     this.doc.routers?.forEach((router, i) => {
-      if (!targets.includes(router.server)) {
+      if (router.server !== undefined && router.servers !== undefined) {
+        this.report(['routers', i, 'servers'], 'set either server or servers, not both');
+      } else if (router.server === undefined && router.servers === undefined) {
+        this.report(['routers', i], 'missing required key "server" (or "servers" to aggregate several)');
+      }
+      if (router.server !== undefined && !targets.includes(router.server)) {
         this.report(['routers', i, 'server'], `no server or mcpServer named ${JSON.stringify(router.server)}${didYouMean(router.server, targets)}`);
+      }
+      const seen = new Set<string>();
+      router.servers?.forEach((name, j) => {
+        if (!targets.includes(name)) {
+          this.report(['routers', i, 'servers', j], `no server or mcpServer named ${JSON.stringify(name)}${didYouMean(name, targets)}`);
+        } else if (seen.has(name)) {
+          this.report(['routers', i, 'servers', j], `${JSON.stringify(name)} is listed twice`);
+        }
+        seen.add(name);
+      });
+      if (router.servers === undefined && (router.prefixMode !== undefined || router.failureMode !== undefined)) {
+        this.report(['routers', i, router.prefixMode !== undefined ? 'prefixMode' : 'failureMode'], 'only applies to routers that aggregate several servers', 'warning');
       }
       const problem = prefixProblem(router.prefix);
       if (problem) this.report(['routers', i, 'prefix'], problem);

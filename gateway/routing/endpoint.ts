@@ -4,14 +4,56 @@
  */
 import type {
   CallToolResult,
+  ClientCapabilities,
+  CompleteRequestParams,
+  CompleteResult,
   GetPromptResult,
   Implementation,
+  ListResourcesResult,
+  ListResourceTemplatesResult,
+  LoggingLevel,
   Prompt,
+  ReadResourceResult,
   ServerCapabilities,
   Tool,
 } from '@modelcontextprotocol/sdk/spec.types.js';
 
-export type { CallToolResult, GetPromptResult, Implementation, Prompt, ServerCapabilities, Tool };
+export type {
+  CallToolResult,
+  ClientCapabilities,
+  CompleteRequestParams,
+  CompleteResult,
+  GetPromptResult,
+  Implementation,
+  ListResourcesResult,
+  ListResourceTemplatesResult,
+  LoggingLevel,
+  Prompt,
+  ReadResourceResult,
+  ServerCapabilities,
+  Tool,
+};
+
+/**
+ * The client's MCP session as an Endpoint sees it: what the client declared, and a way to send it
+ * server→client requests and notifications (relayed from upstream MCP servers).
+ */
+export interface ClientSession {
+  readonly id: string;
+  readonly protocolVersion: string;
+  readonly clientCapabilities: ClientCapabilities;
+  readonly clientInfo?: Implementation;
+  /**
+   * Sends a server→client request (`sampling/createMessage`, `elicitation/create`, `roots/list`) and
+   * resolves with the client's result. Rejects with McpMethodError when the client did not declare the
+   * capability, the session ended or the signal aborted.
+   */
+  request(method: string, params: Record<string, unknown> | undefined, opts?: { signal?: AbortSignal; relatedRequestId?: string | number }): Promise<Record<string, unknown>>;
+  /** Sends a notification (`notifications/message`, `notifications/resources/updated`, …). */
+  notify(method: string, params?: Record<string, unknown>, opts?: { relatedRequestId?: string | number }): void;
+  /** Aborted when the session ends (DELETE, disconnect of a legacy SSE client, expiry, shutdown). */
+  readonly ended: AbortSignal;
+}
 
 /** What templates see as `.Request`: the client's HTTP request, first value per name. */
 export interface RequestView {
@@ -27,6 +69,10 @@ export interface CallContext {
   /** Aborted when the client sends notifications/cancelled, the session ends or the gateway drains. */
   readonly signal: AbortSignal;
   readonly sessionId?: string;
+  /** The session the call arrived on (absent only for calls made outside a session). */
+  readonly session?: ClientSession;
+  /** JSON-RPC id of the client's request, for relating server→client messages to it. */
+  readonly requestId?: string | number;
   /** Set when the client asked for progress (params._meta.progressToken). */
   readonly progress?: (progress: number, total?: number, message?: string) => void;
 }
@@ -82,4 +128,32 @@ export interface Endpoint {
   getPrompt(name: string, args: Record<string, string>, ctx: CallContext): GetPromptResult | Promise<GetPromptResult>;
   /** Releases what the endpoint holds (upstream connections); called after a drain on reload/shutdown. */
   close?(): Promise<void>;
+
+  // Optional methods: an Endpoint that lacks one gets the transport's default (empty lists,
+  // -32602 for reads, no-op for setLevel, empty completions).
+  listResources?(ctx: CallContext, cursor?: string): ListResourcesResult | Promise<ListResourcesResult>;
+  listResourceTemplates?(ctx: CallContext, cursor?: string): ListResourceTemplatesResult | Promise<ListResourceTemplatesResult>;
+  /** Unknown resource → McpMethodError(-32002 or -32602). */
+  readResource?(uri: string, ctx: CallContext): Promise<ReadResourceResult>;
+  subscribeResource?(uri: string, ctx: CallContext): Promise<void>;
+  unsubscribeResource?(uri: string, ctx: CallContext): Promise<void>;
+  complete?(params: CompleteRequestParams, ctx: CallContext): Promise<CompleteResult>;
+  setLogLevel?(level: LoggingLevel, ctx: CallContext): Promise<void>;
+  /** The client session ended: release per-session upstream state. */
+  sessionEnded?(sessionId: string): void;
+  /** Health of what the endpoint depends on, for /_status and /metrics. */
+  health?(): readonly UpstreamHealth[];
+}
+
+export type UpstreamState = 'idle' | 'starting' | 'connected' | 'backoff' | 'failed' | 'closed';
+
+/** One upstream MCP server's state as /_status reports it. */
+export interface UpstreamHealth {
+  readonly name: string;
+  readonly type: 'stdio' | 'sse' | 'streamable-http';
+  readonly state: UpstreamState;
+  readonly since: string;
+  readonly lastError?: string;
+  readonly restarts: number;
+  readonly sessions: number;
 }

@@ -128,6 +128,15 @@ export function compileTable(
   for (const config of configs) {
     for (const router of config.routers ?? []) {
       const prefix = normalizePrefix(router.prefix);
+      if (router.server === undefined) {
+        skipped.push({
+          tenant: config.tenant,
+          config: config.name,
+          prefix,
+          reason: `aggregating several servers (${(router.servers ?? []).join(', ')}) is not served by this gateway version`,
+        });
+        continue;
+      }
       const server = config.servers?.find((s) => s.name === router.server);
       if (server) {
         endpoints.push(compileRestEndpoint({ config, router: { ...router, prefix }, server, revision }, runtime));
