@@ -137,6 +137,17 @@ export function compileTable(
         });
         continue;
       }
+      if (router.auth !== undefined) {
+        // Fail closed: serving a router that asks for client authentication without enforcing it
+        // would expose what its author meant to protect.
+        skipped.push({
+          tenant: config.tenant,
+          config: config.name,
+          prefix,
+          reason: `auth mode "${router.auth.mode}" is not enforced by this gateway version, so the router is not served`,
+        });
+        continue;
+      }
       const server = config.servers?.find((s) => s.name === router.server);
       if (server) {
         endpoints.push(compileRestEndpoint({ config, router: { ...router, prefix }, server, revision }, runtime));
