@@ -143,6 +143,13 @@ export interface Endpoint {
   sessionEnded?(sessionId: string): void;
   /** Health of what the endpoint depends on, for /_status and /metrics. */
   health?(): readonly UpstreamHealth[];
+  /** False while what the endpoint depends on cannot be reached (an upstream down). */
+  isAvailable?(): boolean;
+  /**
+   * Called on `initialize` before the session is created; throwing McpMethodError refuses the session
+   * (an aggregate with failureMode closed and an upstream down).
+   */
+  onInitialize?(ctx: CallContext): Promise<void>;
 }
 
 export type UpstreamState = 'idle' | 'starting' | 'connected' | 'backoff' | 'failed' | 'closed';
