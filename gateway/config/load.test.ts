@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type ConfigIssue, formatIssue, formatPath } from './issues.ts';
-import { loadConfigDir, parseConfigText, parseYaml } from './load.ts';
+import { fastParseYaml, LoadCache, loadConfigDir, parseConfigText, parseYaml } from './load.ts';
 
 const FILE = 'configs/acme/tickets.yaml';
 const issuesOf = (text: string) => parseConfigText(FILE, text).issues.map(formatIssue);
@@ -236,5 +236,194 @@ describe('loadConfigDir', () => {
     const r = await loadConfigDir(await tree({ 'configs/acme/a.yaml': 'name: [', 'configs/acme/b.yaml': 'name: b\ntenant: acme\n' }));
     expect(r.configs.map((c) => c.file)).toEqual(['configs/acme/b.yaml']);
     expect(r.issues).toHaveLength(1);
+  });
+});
+
+describe('fastParseYaml', () => {
+  const slow = (text: string) => parseYaml(FILE, text);
+
+  /** Texts the fast path takes: it must read exactly what the yaml library reads, with no issue. */
+  const TAKEN: Record<string, string> = {
+    'scalars of the core schema': [
+      'a: true',
+      'b: false',
+      'c: null',
+      'd: ~',
+      'e: 42',
+      'f: -7',
+      'g: 0o17',
+      'h: 0x1F',
+      'i: 1.5e3',
+      'j: .inf',
+      'k: .nan',
+      'l: yes',
+      'm: off',
+      'n: 2001-12-14',
+      'o: 12:30:45',
+      'p: 017',
+      'q: 1_000',
+      'r: +1',
+      's: True',
+      't: 10s',
+      'u: 12345678901234567890',
+      'v: ""',
+      'w:',
+    ].join('\n'),
+    'quoted scalars and escapes': 'a: "x\\ty\\n\\x41\\u00e9\\U0001F600\\\\\\"\\/\\0\\e\\N\\_"\nb: \'it\'\'s\'\nc: "# not a comment"\n"d e": 1\n\'f\': 2\n',
+    'block scalars': 'a: |\n  x\n    y\n\n  z\nb: |-\n  x\n\nc: |+\n  x\n\nd: >\n  x\n  y\n\n  z\n    w\ne: >-\n  x\n  y\n',
+    'block scalars holding YAML-looking text': 'a: |-\n  b: 1\n  b: 2\n  - &x *y !z\n  ---\nc: 3\n',
+    'flow collections': 'a: {b: 1, c: [x, "y", \'z\'], d: {}, e: []}\nf: [g: 1, h]\ni: {j, k: 2}\nl: [http://x/y?z=1, a:b]\nm: {"n":1}\no: [p,\n  q,\n  r]\n',
+    'sequences and nesting': 'a:\n  - b: 1\n    c:\n      - - x\n        - y\n      - z\n  - d\nb:\n- 1\n- 2\nc: 3\n',
+    comments: '# head\na: 1 # tail\nb: x#y\n  # indented\nc: [1, # in flow\n  2]\n',
+    'CRLF line ends': 'a: 1\r\nb: |\r\n  x\r\n  y\r\n',
+    'a config document': 'name: tickets\ntenant: acme\ntools:\n  - {name: get, method: GET, endpoint: "http://x/{{ .Args.id }}"}\n',
+  };
+
+  for (const [name, text] of Object.entries(TAKEN)) {
+    it(`reads ${name} as the yaml library does`, () => {
+      const expected = slow(text);
+      expect(expected.issues).toEqual([]);
+      const fast = fastParseYaml(text);
+      expect(fast).toBeDefined();
+      expect(Bun.deepEquals(fast, expected.value, true)).toBe(true);
+    });
+  }
+
+  /** Texts the fast path must leave to the yaml library: Bun reads them differently, or they have issues. */
+  const DECLINED: Record<string, string> = {
+    'a duplicate key': 'a: 1\nb: 2\na: 3\n',
+    'a duplicate key in a nested map': 'a:\n  x: 1\n  y: 2\n  x: 3\n',
+    'a duplicate key in a flow map': 'a: [{x: 1, y: 2, x: 3}]\n',
+    'a duplicate key spelled once plain and once quoted': 'a: 1\n"a": 2\n',
+    'a duplicate key in a compact map of a sequence': '- x: 1\n  x: 2\n',
+    'a duplicate key hidden behind a dropped one': 'a: 1\na: 2\nb: {}\n',
+    'a merge key': 'a:\n  <<: {x: 1}\n',
+    'an anchor and an alias': 'a: &x 1\nb: *x\n',
+    'an alias bomb': 'a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n',
+    'a tag': 'a: !secret x\n',
+    'a standard tag': 'a: !!int "1"\n',
+    'several documents': 'a: 1\n---\nb: 2\n',
+    'a directive': '%YAML 1.2\n---\na: 1\n',
+    'an explicit key': '? a\n: 1\n',
+    'a null key': 'null: 1\n',
+    'a key over 1024 characters': `${'k'.repeat(1100)}: 1\n`,
+    'an empty document': '',
+    'a comment-only document': '# nothing\n',
+    'a list document': '- a\n',
+    'a tab as indentation': 'a:\n\tb: 1\n',
+    'a multi-line plain scalar': 'a: x\n  y\n',
+    'a multi-line quoted scalar': 'a: "x\n  y"\n',
+    'a block scalar with an explicit indentation': 'a: |2\n   x\n',
+    'a syntax error': 'a: [x\nb: 1\n',
+    'a nested mapping on one line': 'a: b: c\n',
+    'a bad indentation': 'a:\n  b: 1\n c: 2\n',
+    'a byte order mark': '\ufeffa: 1\n',
+  };
+
+  for (const [name, text] of Object.entries(DECLINED)) {
+    it(`leaves ${name} to the yaml library`, () => {
+      expect(fastParseYaml(text)).toBeUndefined();
+    });
+  }
+
+  it('agrees with the yaml library on random edits of every YAML file in the repository', async () => {
+    const texts: string[] = [];
+    const root = join(import.meta.dir, '..', '..');
+    for (const pattern of ['test/fixtures/**/*.{yaml,yml}', 'config-repo/configs/**/*.{yaml,yml}']) {
+      for await (const file of new Bun.Glob(pattern).scan({ cwd: root })) texts.push(await Bun.file(join(root, file)).text());
+    }
+    expect(texts.length).toBeGreaterThan(40);
+    const pieces = [' ', '-', ':', ': ', '#', '"', "'", '[', ']', '{', '}', ',', '\n', '\n  ', '|', '&a ', '*a', '!', '?', '\t', '<<', '- ', 'a: 1\n'];
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let taken = 0;
+    for (let k = 0; k < 1500; k++) {
+      let text = texts[random(texts.length)]!;
+      for (let m = 1 + random(2); m > 0; m--) {
+        const at = random(text.length + 1);
+        const lines = text.split('\n');
+        switch (random(4)) {
+          case 0:
+            text = text.slice(0, at) + text.slice(at + 1 + random(3));
+            break;
+          case 1:
+            text = text.slice(0, at) + pieces[random(pieces.length)] + text.slice(at);
+            break;
+          case 2:
+            lines.splice(random(lines.length), 0, lines[random(lines.length)]!);
+            text = lines.join('\n');
+            break;
+          default: {
+            const i = random(lines.length);
+            lines[i] = random(2) ? ` ${lines[i]}` : lines[i]!.replace(/^ /, '');
+            text = lines.join('\n');
+          }
+        }
+      }
+      const fast = fastParseYaml(text);
+      if (fast === undefined) continue;
+      taken++;
+      const expected = slow(text);
+      if (expected.issues.length > 0 || !Bun.deepEquals(fast, expected.value, true)) {
+        throw new Error(`fast path differs on:\n${text}\nissues: ${expected.issues.map(formatIssue).join('; ')}`);
+      }
+    }
+    // Most edits break the document; enough of them still take the fast path to mean something.
+    expect(taken).toBeGreaterThan(250);
+  }, 30_000);
+
+  it('leaves the positions of a document it read to be parsed when first asked for', () => {
+    const text = 'name: tickets\ntenant: acme\nservers:\n  - name: api\n';
+    const r = parseConfigText(FILE, text);
+    expect(r.issues).toEqual([]);
+    expect(r.source.locate(['servers', 0, 'name'])).toEqual(parseYaml(FILE, text).source.locate(['servers', 0, 'name']));
+    expect(r.source.locate(['servers', 0, 'name'])).toEqual({ line: 4, col: 11 });
+  });
+});
+
+describe('loadConfigDir with a cache', () => {
+  const doc = (name: string) => `name: ${name}\ntenant: acme\n`;
+
+  it('hands out the same frozen document while a file is unchanged and a new one once it changes', async () => {
+    const root = await tree({ 'configs/acme/a.yaml': doc('a'), 'configs/acme/b.yaml': doc('b') });
+    const cache = new LoadCache();
+    const first = await loadConfigDir(root, { cache });
+    const again = await loadConfigDir(root, { cache });
+    expect(again.configs[0]!.doc).toBe(first.configs[0]!.doc);
+    expect(again.configs[1]!.doc).toBe(first.configs[1]!.doc);
+    expect(Object.isFrozen(first.configs[0]!.doc)).toBe(true);
+
+    await writeFile(join(root, 'configs/acme/b.yaml'), `${doc('b')}# edited\n`);
+    const edited = await loadConfigDir(root, { cache });
+    expect(edited.configs[0]!.doc).toBe(first.configs[0]!.doc);
+    expect(edited.configs[1]!.doc).not.toBe(first.configs[1]!.doc);
+    expect(edited.configs[1]!.text).toEndWith('# edited\n');
+  });
+
+  it('reports the issues of an unchanged broken file on every load', async () => {
+    const root = await tree({ 'configs/acme/a.yaml': 'name: a\ntenant: acme\nname: b\n' });
+    const cache = new LoadCache();
+    const expected = ['configs/acme/a.yaml:3:1: duplicate key "name"'];
+    expect((await loadConfigDir(root, { cache })).issues.map(formatIssue)).toEqual(expected);
+    expect((await loadConfigDir(root, { cache })).issues.map(formatIssue)).toEqual(expected);
+  });
+
+  it('forgets the files that are gone', async () => {
+    const root = await tree({ 'configs/acme/a.yaml': doc('a'), 'configs/acme/b.yaml': doc('b') });
+    const cache = new LoadCache();
+    await loadConfigDir(root, { cache });
+    expect(cache.size).toBe(2);
+    await rm(join(root, 'configs/acme/b.yaml'));
+    await loadConfigDir(root, { cache });
+    expect(cache.size).toBe(1);
+  });
+
+  it('keeps a cache per root by default', async () => {
+    const root = await tree({ 'configs/acme/a.yaml': doc('a') });
+    const first = await loadConfigDir(root);
+    expect((await loadConfigDir(root)).configs[0]!.doc).toBe(first.configs[0]!.doc);
   });
 });

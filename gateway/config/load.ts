@@ -5,14 +5,20 @@
  * alias expansion, every schema violation reported at the offending node. The raw YAML text is never
  * rewritten (no `${VAR}` expansion as in the seed system): values reach the gateway only through the
  * parsed tree, and environment variables only through the template `env` function and its allowlist.
+ *
+ * Fast on purpose too, as reloads block the gateway's event loop: a reload parses only the files that
+ * changed (`LoadCache`), plain documents are read with Bun's native parser once a scan has shown that
+ * it reads them exactly as the `yaml` library would (see "Fast path"), and positions are parsed only
+ * for documents that have something to report.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 import {
   type Document,
+  type EmptyStream,
   isAlias,
   isMap,
   isPair,
@@ -22,6 +28,7 @@ import {
   type Node,
   type Pair,
   parseAllDocuments,
+  type ParsedNode,
   type Scalar,
   visit,
 } from 'yaml';
@@ -35,7 +42,7 @@ export interface LoadedConfig {
   doc: McpConfig;
   /** The file's text, unchanged (hashing, display, re-parsing for positions). */
   text: string;
-  /** Positions of the parsed nodes; re-created from `text` when absent. */
+  /** Positions of the parsed nodes (the loader's are parsed on first use); re-created from `text` when absent. */
   source?: YamlSource;
 }
 
@@ -69,11 +76,40 @@ export interface Position {
  * where it is written.
  */
 export class YamlSource {
+  private parsed: { document: Document.Parsed | undefined; lines: LineCounter } | undefined;
+
   constructor(
     readonly text: string,
-    readonly document: Document.Parsed | undefined,
-    private readonly lines: LineCounter,
-  ) {}
+    document?: Document.Parsed,
+    lines?: LineCounter,
+  ) {
+    if (lines) this.parsed = { document, lines };
+  }
+
+  /**
+   * A source whose YAML tree is built on first use. Documents that load without an issue need
+   * positions only if validation finds something to report, and then only for that document.
+   */
+  static lazy(text: string): YamlSource {
+    return new YamlSource(text);
+  }
+
+  /** The parsed document (the first one of the file); undefined for a file too large to parse. */
+  get document(): Document.Parsed | undefined {
+    return this.tree().document;
+  }
+
+  private get lines(): LineCounter {
+    return this.tree().lines;
+  }
+
+  private tree(): { document: Document.Parsed | undefined; lines: LineCounter } {
+    if (this.parsed) return this.parsed;
+    const lines = new LineCounter();
+    if (this.text.length > MAX_CONFIG_BYTES) return (this.parsed = { document: undefined, lines });
+    const parsed = parseDocuments(this.text, lines);
+    return (this.parsed = { document: 'empty' in parsed ? undefined : parsed[0], lines });
+  }
 
   /** Line and column of a character offset. */
   pos(offset: number): Position {
@@ -298,13 +334,7 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
     const source = new YamlSource(text, undefined, lines);
     return { source, issues: [issue(0, `file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`)] };
   }
-  const parsed = parseAllDocuments(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    strict: true,
-    version: '1.2',
-  });
+  const parsed = parseDocuments(text, lines);
   const docs: Document.Parsed[] = 'empty' in parsed ? [] : parsed;
   const first = docs[0];
   const source = new YamlSource(text, first, lines);
@@ -352,6 +382,11 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
   }
 }
 
+/** The `yaml` library's parse with the options every config file is read with. */
+function parseDocuments(text: string, lines: LineCounter): Document.Parsed[] | EmptyStream {
+  return parseAllDocuments<ParsedNode, true>(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' });
+}
+
 /** Offset of the first unresolvable alias, else of the first alias, else 0. */
 function aliasOffset(doc: Document.Parsed): number {
   let first: number | undefined;
@@ -394,6 +429,486 @@ function dedupeByPlace(issues: ConfigIssue[]): ConfigIssue[] {
     seen.add(k);
     return true;
   });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fast path
+
+/*
+ * The `yaml` library builds a full syntax tree with positions: a few milliseconds per document, most
+ * of a reload (bench/reload.ts). Bun's native parser is 20 to 30 times faster, but it keeps the last of
+ * duplicate keys, does not cap alias expansion, resolves merge keys (`<<`), ignores unknown tags and
+ * gives no positions. So it is only used for a text that a conservative scan shows to be free of all
+ * of that:
+ *
+ * - no anchors, aliases, tags, merge keys, directives, document markers, explicit (`?`) keys, null or
+ *   over-long keys, multi-line plain or quoted scalars, tabs outside block scalars, odd control
+ *   characters; indentation that opens and closes block collections consistently;
+ * - as many mapping keys written in the text as the parsed value holds: a duplicate key (in a block or
+ *   a flow mapping) makes the value hold fewer, and the text takes the slow path, which reports it.
+ *
+ * Anything the scan does not fully understand takes the slow path too, as does a text that Bun refuses
+ * or whose value fails the schema: their issues need the `yaml` library's positions and messages. For
+ * what it accepts, both parsers read YAML 1.2 core-schema scalars alike (load.test.ts compares them on a
+ * corpus of scalars, escapes, block scalars and flow collections, and on mutations of every fixture).
+ */
+
+const bunYaml = (globalThis as { Bun?: { YAML?: { parse(text: string): unknown } } }).Bun?.YAML;
+
+/** Control characters YAML treats specially or that the two parsers might read differently (and a BOM). */
+const ODD_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u0085\u2028\u2029\ufeff]|\r(?!\n)/;
+/** Longest key accepted on the fast path; YAML caps implicit keys at 1024 characters. */
+const MAX_FAST_KEY = 1000;
+
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const APOSTROPHE = 39;
+const PLUS = 43;
+const COMMA = 44;
+const DASH = 45;
+const COLON = 58;
+const QUESTION = 63;
+const OPEN_BRACKET = 91;
+const BACKSLASH = 92;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const PIPE = 124;
+const CLOSE_BRACE = 125;
+const GREATER = 62;
+
+/**
+ * The value of a config text read with Bun's YAML parser, when the text is plain enough for that to be
+ * exactly what the `yaml` library would read without any issue; undefined otherwise.
+ */
+export function fastParseYaml(text: string): Record<string, unknown> | undefined {
+  if (!bunYaml || text.length > MAX_CONFIG_BYTES || ODD_CHARACTERS.test(text)) return undefined;
+  const keys = plainKeyCount(text);
+  if (keys === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = bunYaml.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return countKeys(value) === keys ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Keys of every map in a parsed value (a tree: the fast path has no aliases). */
+function countKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) n += countKeys(item);
+    return n;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return Number.NaN;
+  for (const key of Object.keys(value)) n += 1 + countKeys((value as Record<string, unknown>)[key]);
+  return n;
+}
+
+/** `&*!|>%@`,[]{}#"'`: cannot start a plain scalar, or start a construct the fast path leaves alone. */
+function notPlainStart(c: number): boolean {
+  return (
+    c === 38 || c === 42 || c === 33 || c === PIPE || c === GREATER || c === 37 || c === 64 || c === 96 || c === HASH || c === QUOTE || c === APOSTROPHE || isFlowIndicator(c)
+  );
+}
+
+function isFlowIndicator(c: number): boolean {
+  return c === COMMA || c === OPEN_BRACKET || c === CLOSE_BRACKET || c === OPEN_BRACE || c === CLOSE_BRACE;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** Whether `text[start, end)` may be a mapping key on the fast path (for a quoted key: what is between the quotes). */
+function acceptableKey(text: string, start: number, end: number, quoted: boolean): boolean {
+  const length = end - start;
+  if (length === 0 || length > MAX_FAST_KEY) return false;
+  const c = text.charCodeAt(start);
+  // `<<` (a merge key for Bun) and `__proto__` (not an own property of a JS object).
+  if (c === 60 && length === 2 && text.charCodeAt(start + 1) === 60) return false;
+  if (c === 95 && length === 9 && text.startsWith('__proto__', start)) return false;
+  if (quoted) {
+    for (let j = start; j < end; j++) if (text.charCodeAt(j) === BACKSLASH) return false;
+    return true;
+  }
+  // Null keys: the yaml library reads them as "", Bun as "null".
+  if (c === 126 && length === 1) return false;
+  if ((c === 110 || c === 78) && length === 4) {
+    const word = text.slice(start, end);
+    return word !== 'null' && word !== 'Null' && word !== 'NULL';
+  }
+  return true;
+}
+
+/** After the closing quote of a double-quoted scalar starting at `i`; -1 when it does not close before `end` or has an unknown escape. */
+function doubleQuotedEnd(text: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) return j + 1;
+    if (c !== BACKSLASH) continue;
+    if (j + 1 >= end || !'0abt\tnvfre "/\\N_LPxuU'.includes(text[j + 1]!)) return -1;
+    const e = text[j + 1];
+    const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+    for (let k = j + 2; k < j + 2 + hex; k++) if (k >= end || !isHexDigit(text.charCodeAt(k))) return -1;
+    j += 1 + hex;
+  }
+  return -1;
+}
+
+/** After the closing quote of a single-quoted scalar starting at `i`; -1 when it does not close before `end`. */
+function singleQuotedEnd(text: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    if (text.charCodeAt(j) !== APOSTROPHE) continue;
+    if (j + 1 < end && text.charCodeAt(j + 1) === APOSTROPHE) j++;
+    else return j + 1;
+  }
+  return -1;
+}
+
+/** True when only spaces, or spaces then a comment, come from `i` to `end`. */
+function restIsBlank(text: string, i: number, end: number): boolean {
+  let j = i;
+  while (j < end && text.charCodeAt(j) === SPACE) j++;
+  return j === end || (text.charCodeAt(j) === HASH && j > i);
+}
+
+interface FlowFrame {
+  closer: number;
+  /** entry: a node or the end may come; afterNode: `:`, `,` or the end; value: the value of a pair; afterValue: `,` or the end. */
+  state: 'entry' | 'afterNode' | 'value' | 'afterValue';
+  /** The node just read in `afterNode` (between the quotes when quoted); keyStart -1 when it was a collection. */
+  keyStart: number;
+  keyEnd: number;
+  keyQuoted: boolean;
+}
+
+/** A flow collection being scanned, possibly over several lines. */
+interface FlowScan {
+  frames: FlowFrame[];
+  keys: number;
+  /** Column of the node holding the collection: continuation lines must be indented more. */
+  parent: number;
+}
+
+function frameKey(text: string, frame: FlowFrame): boolean {
+  return frame.keyStart >= 0 && acceptableKey(text, frame.keyStart, frame.keyEnd, frame.keyQuoted);
+}
+
+/**
+ * Scans flow collection text from `i` to the line's `end`; returns the index after the outermost
+ * closing bracket, -1 when the collection continues on the next line, or undefined for anything the
+ * fast path leaves alone.
+ */
+function scanFlow(text: string, i: number, end: number, flow: FlowScan): number | undefined {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE) {
+      i++;
+      continue;
+    }
+    if (c === HASH) {
+      // A comment ends the line; the state check below applies as at the end of the line.
+      if (text.charCodeAt(i - 1) !== SPACE) return undefined;
+      break;
+    }
+    const frame = flow.frames[flow.frames.length - 1]!;
+    if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+      if (frame.state === 'value' || c !== frame.closer) return undefined;
+      if (frame.state === 'afterNode' && frame.closer === CLOSE_BRACE) {
+        if (!frameKey(text, frame)) return undefined;
+        flow.keys++;
+      }
+      flow.frames.pop();
+      i++;
+      const parent = flow.frames[flow.frames.length - 1];
+      if (!parent) return i;
+      if (parent.state === 'entry') {
+        parent.state = 'afterNode';
+        parent.keyStart = -1;
+      } else parent.state = 'afterValue';
+      continue;
+    }
+    if (frame.state === 'entry' || frame.state === 'value') {
+      if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+        flow.frames.push({ closer: c + 2, state: 'entry', keyStart: -1, keyEnd: -1, keyQuoted: false });
+        i++;
+        continue;
+      }
+      let after: number;
+      let keyStart = i + 1;
+      let keyEnd: number;
+      const quoted = c === QUOTE || c === APOSTROPHE;
+      if (quoted) {
+        after = c === QUOTE ? doubleQuotedEnd(text, i, end) : singleQuotedEnd(text, i, end);
+        if (after < 0) return undefined;
+        keyEnd = after - 1;
+      } else {
+        const next = i + 1 < end ? text.charCodeAt(i + 1) : -1;
+        const indicatorAlone = next === -1 || next === SPACE || isFlowIndicator(next);
+        if (notPlainStart(c) || c === QUESTION || c === COLON || (c === DASH && indicatorAlone)) return undefined;
+        keyStart = i;
+        after = i;
+        while (after < end) {
+          const d = text.charCodeAt(after);
+          if (isFlowIndicator(d)) break;
+          if (d === COLON) {
+            const e = after + 1 < end ? text.charCodeAt(after + 1) : -1;
+            if (e === -1 || e === SPACE || isFlowIndicator(e)) break;
+          }
+          if (d === SPACE && after + 1 < end && text.charCodeAt(after + 1) === HASH) break;
+          after++;
+        }
+        // A plain scalar running to the end of the line may continue on the next one.
+        if (after === end) return undefined;
+        keyEnd = after;
+        while (keyEnd > keyStart && text.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
+      }
+      if (frame.state === 'value') frame.state = 'afterValue';
+      else {
+        frame.state = 'afterNode';
+        frame.keyStart = keyStart;
+        frame.keyEnd = keyEnd;
+        frame.keyQuoted = quoted;
+      }
+      i = after;
+      continue;
+    }
+    if (c === COMMA) {
+      if (frame.state === 'afterNode' && frame.closer === CLOSE_BRACE) {
+        if (!frameKey(text, frame)) return undefined;
+        flow.keys++;
+      }
+      frame.state = 'entry';
+      i++;
+      continue;
+    }
+    if (c === COLON && frame.state === 'afterNode') {
+      if (!frameKey(text, frame)) return undefined;
+      flow.keys++;
+      frame.state = 'value';
+      i++;
+      // The value must follow on the same line (an empty value takes the slow path).
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i === end) return undefined;
+      const v = text.charCodeAt(i);
+      if (v === HASH || v === COMMA || v === CLOSE_BRACKET || v === CLOSE_BRACE) return undefined;
+      continue;
+    }
+    return undefined;
+  }
+  const state = flow.frames[flow.frames.length - 1]!.state;
+  return state === 'entry' || state === 'afterValue' ? -1 : undefined;
+}
+
+/**
+ * The number of mapping keys written in `text`, when the text stays within the plain YAML the fast
+ * path handles; undefined otherwise. Works on offsets into the text, without a string per line.
+ */
+function plainKeyCount(text: string): number | undefined {
+  let keys = 0;
+  // Open block collections: the column of their entries and their kind.
+  const cols: number[] = [];
+  const kinds: ('map' | 'seq')[] = [];
+  // The previous structural line left a value open (`key:` or `-`): a deeper line may start a collection.
+  let open = true;
+  let openedByKey = false;
+  // Inside a block scalar: its parent's column, the indentation of its content once known, and the
+  // longest blank line before the content.
+  let block: { parent: number; indent: number; blankMax: number } | undefined;
+  let flow: FlowScan | undefined;
+  let nextTab = text.indexOf('\t');
+
+  const enter = (col: number, kind: 'map' | 'seq', first: boolean): boolean => {
+    if (!first) {
+      cols.push(col);
+      kinds.push(kind);
+      return true;
+    }
+    while (cols.length > 0 && cols[cols.length - 1]! > col) {
+      cols.pop();
+      kinds.pop();
+    }
+    const top = cols.length - 1;
+    if (top >= 0 && cols[top] === col) {
+      if (kinds[top] === kind) return true;
+      // `key:` followed by `- item` at the key's column: a sequence as the value.
+      if (kind === 'seq' && open && openedByKey) {
+        cols.push(col);
+        kinds.push(kind);
+        return true;
+      }
+      // Back to the map after such a sequence.
+      if (kind === 'map' && top > 0 && cols[top - 1] === col && kinds[top - 1] === 'map') {
+        cols.pop();
+        kinds.pop();
+        return true;
+      }
+      return false;
+    }
+    if (!open) return false;
+    cols.push(col);
+    kinds.push(kind);
+    return true;
+  };
+
+  /** Scans a value from `i` to the line's `end`; false for anything the fast path leaves alone. Leaves block or flow state. */
+  const value = (i: number, end: number, parent: number): boolean => {
+    const c = text.charCodeAt(i);
+    if (c === PIPE || c === GREATER) {
+      // Chomping only (an explicit indentation takes the slow path), then spaces and a comment.
+      let j = i + 1;
+      if (j < end && (text.charCodeAt(j) === DASH || text.charCodeAt(j) === PLUS)) j++;
+      if (!restIsBlank(text, j, end)) return false;
+      block = { parent, indent: -1, blankMax: 0 };
+      return true;
+    }
+    if (c === QUOTE || c === APOSTROPHE) {
+      const after = c === QUOTE ? doubleQuotedEnd(text, i, end) : singleQuotedEnd(text, i, end);
+      return after > 0 && restIsBlank(text, after, end);
+    }
+    if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      const scan: FlowScan = { frames: [{ closer: c + 2, state: 'entry', keyStart: -1, keyEnd: -1, keyQuoted: false }], keys: 0, parent };
+      const after = scanFlow(text, i + 1, end, scan);
+      if (after === undefined) return false;
+      if (after < 0) {
+        flow = scan;
+        return true;
+      }
+      keys += scan.keys;
+      return restIsBlank(text, after, end);
+    }
+    const next = i + 1 < end ? text.charCodeAt(i + 1) : SPACE;
+    if (notPlainStart(c) || ((c === DASH || c === QUESTION || c === COLON) && next === SPACE)) return false;
+    // `a: b: c` and `a: b:` are errors; a multi-line plain scalar is caught by the indentation check.
+    for (let j = i; j < end; j++) {
+      const d = text.charCodeAt(j);
+      if (d === SPACE && j + 1 < end && text.charCodeAt(j + 1) === HASH) break;
+      if (d === COLON && (j + 1 === end || text.charCodeAt(j + 1) === SPACE)) return false;
+    }
+    return true;
+  };
+
+  for (let start = 0, newline = 0; start <= text.length; start = newline + 1) {
+    newline = text.indexOf('\n', start);
+    if (newline < 0) newline = text.length;
+    // ODD_CHARACTERS refuses a CR anywhere but before a LF.
+    const end = newline > start && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline;
+    let indent = start;
+    while (indent < end && text.charCodeAt(indent) === SPACE) indent++;
+    const blank = indent === end;
+    const column = indent - start;
+
+    if (block) {
+      if (blank) {
+        if (block.indent < 0) block.blankMax = Math.max(block.blankMax, column);
+        continue;
+      }
+      if (column > block.parent) {
+        if (block.indent < 0) {
+          // Leading blank lines longer than the content's indentation are an error.
+          if (block.blankMax > column) return undefined;
+          block.indent = column;
+        } else if (column < block.indent) return undefined;
+        continue;
+      }
+      if (block.indent < 0 && block.blankMax > block.parent) return undefined;
+      block = undefined;
+    }
+    while (nextTab >= 0 && nextTab < start) nextTab = text.indexOf('\t', start);
+    if (nextTab >= 0 && nextTab < end) return undefined;
+    if (flow) {
+      if (blank) continue;
+      if (column <= flow.parent) return undefined;
+      const after = scanFlow(text, indent, end, flow);
+      if (after === undefined) return undefined;
+      if (after >= 0) {
+        keys += flow.keys;
+        flow = undefined;
+        if (!restIsBlank(text, after, end)) return undefined;
+      }
+      continue;
+    }
+    if (blank || text.charCodeAt(indent) === HASH) continue;
+    if (column === 0 && (text.startsWith('---', start) || text.startsWith('...', start) || text.charCodeAt(start) === 37)) return undefined;
+
+    let i = indent;
+    let first = true;
+    let parent = column;
+    // Sequence entries, possibly nested on one line (`- - a`).
+    while (text.charCodeAt(i) === DASH && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) {
+      if (!enter(i - start, 'seq', first)) return undefined;
+      first = false;
+      parent = i - start;
+      i++;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+    }
+    if (i === end || text.charCodeAt(i) === HASH) {
+      // `-` alone: the entry's value follows on deeper lines, or is null.
+      open = true;
+      openedByKey = false;
+      continue;
+    }
+
+    // A key, quoted or plain, then `:` and a space or the end of the line.
+    const c = text.charCodeAt(i);
+    let keyEnd = -1;
+    let afterKey = -1;
+    let quoted = false;
+    if (c === QUOTE || c === APOSTROPHE) {
+      const after = c === QUOTE ? doubleQuotedEnd(text, i, end) : singleQuotedEnd(text, i, end);
+      if (after < 0) return undefined;
+      let j = after;
+      while (j < end && text.charCodeAt(j) === SPACE) j++;
+      if (j < end && text.charCodeAt(j) === COLON && (j + 1 === end || text.charCodeAt(j + 1) === SPACE)) {
+        keyEnd = after - 1;
+        afterKey = j + 1;
+        quoted = true;
+      }
+    } else if (c !== OPEN_BRACKET && c !== OPEN_BRACE) {
+      for (let j = i; j < end; j++) {
+        const d = text.charCodeAt(j);
+        if (d === COLON && (j + 1 === end || text.charCodeAt(j + 1) === SPACE)) {
+          keyEnd = j;
+          while (keyEnd > i && text.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
+          afterKey = j + 1;
+          break;
+        }
+        if (d === SPACE && j + 1 < end && text.charCodeAt(j + 1) === HASH) break;
+      }
+      if (afterKey > 0) {
+        const next = i + 1 < end ? text.charCodeAt(i + 1) : SPACE;
+        if (notPlainStart(c) || ((c === DASH || c === QUESTION || c === COLON) && next === SPACE)) return undefined;
+      }
+    }
+
+    if (afterKey < 0) {
+      // Not a key: the value of a sequence entry (a line that is neither is a continuation or an error).
+      if (first) return undefined;
+      if (!value(i, end, parent)) return undefined;
+      open = false;
+      continue;
+    }
+    if (!acceptableKey(text, quoted ? i + 1 : i, keyEnd, quoted) || !enter(i - start, 'map', first)) return undefined;
+    keys++;
+    let j = afterKey;
+    while (j < end && text.charCodeAt(j) === SPACE) j++;
+    if (j === end || text.charCodeAt(j) === HASH) {
+      open = true;
+      openedByKey = true;
+      continue;
+    }
+    if (!value(j, end, i - start)) return undefined;
+    open = false;
+  }
+  if (flow) return undefined;
+  if (block && block.indent < 0 && block.blankMax > block.parent) return undefined;
+  return keys;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -553,9 +1068,12 @@ const configChecker = TypeCompiler.Compile(McpConfig);
 
 /**
  * Parses and schema-checks one config document held in memory (the console's save path uses this
- * before committing). `doc` is set only when there is no error; warnings may accompany it.
+ * before committing). `doc` is set only when there is no error; warnings may accompany it. A plain
+ * valid document takes the fast path, and its positions are parsed only if something asks for one.
  */
 export function parseConfigText(file: string, text: string): { doc?: McpConfig; issues: ConfigIssue[]; source: YamlSource } {
+  const fast = fastParseYaml(text);
+  if (fast !== undefined && configChecker.Check(fast)) return { doc: fast, issues: [], source: YamlSource.lazy(text) };
   const parsed = parseYaml(file, text);
   if (parsed.value === undefined) return { issues: parsed.issues, source: parsed.source };
   if (configChecker.Check(parsed.value)) {
@@ -565,12 +1083,74 @@ export function parseConfigText(file: string, text: string): { doc?: McpConfig; 
   return { issues: issues.sort(compareIssues), source: parsed.source };
 }
 
+/** What one file's text became. */
+interface FileResult {
+  readonly text: string;
+  /** Deep-frozen; absent when the file has errors. */
+  readonly doc: McpConfig | undefined;
+  /** Frozen. */
+  readonly issues: readonly ConfigIssue[];
+}
+
+/**
+ * Parse and schema-check results by file, reused while the file's text is the same (compared in full:
+ * as cheap as hashing it, and nothing can collide). A reload then parses only the files that changed.
+ * A hit hands out the same frozen document object, which is what lets validation and the route table
+ * compile reuse their work for that document too. Files absent from the last load are forgotten, so
+ * the cache holds one revision.
+ */
+export class LoadCache {
+  private readonly files = new Map<string, FileResult>();
+
+  /** The result for `file` when its text is `text`. */
+  get(file: string, text: string): FileResult | undefined {
+    const hit = this.files.get(file);
+    return hit?.text === text ? hit : undefined;
+  }
+
+  set(file: string, text: string, doc: McpConfig | undefined, issues: readonly ConfigIssue[]): FileResult {
+    const result: FileResult = { text, doc: doc === undefined ? undefined : deepFreeze(doc), issues: issues.map((i) => Object.freeze({ ...i })) };
+    this.files.set(file, result);
+    return result;
+  }
+
+  /** Forgets every file not in `present`. */
+  retain(present: ReadonlySet<string>): void {
+    for (const file of this.files.keys()) if (!present.has(file)) this.files.delete(file);
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+}
+
+/** A gateway loads one root, tests and tools a few: keep the caches of the most recently loaded roots. */
+const ROOT_CACHES = 8;
+const rootCaches = new Map<string, LoadCache>();
+
+function rootCache(root: string): LoadCache {
+  const key = resolve(root);
+  const cache = rootCaches.get(key) ?? new LoadCache();
+  rootCaches.delete(key);
+  rootCaches.set(key, cache);
+  if (rootCaches.size > ROOT_CACHES) rootCaches.delete(rootCaches.keys().next().value!);
+  return cache;
+}
+
+/** Options of `loadConfigDir`. */
+export interface LoadOptions {
+  /** Results of earlier loads to reuse; by default a cache kept per root for the life of the process. */
+  cache?: LoadCache;
+}
+
 /**
  * Reads every `configs/<tenant>/<name>.yaml` (or `.yml`) under `root`, the repo root. Other files are
  * ignored; YAML files at another depth, symbolic links and a missing `configs/` are reported.
- * Documents are returned sorted by file path.
+ * Documents are returned sorted by file path, deep-frozen: a file whose text did not change since the
+ * previous load of the root yields the same document object (see `LoadCache`).
  */
-export async function loadConfigDir(root: string): Promise<LoadResult> {
+export async function loadConfigDir(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const cache = options.cache ?? rootCache(root);
   const issues: ConfigIssue[] = [];
   const whole = (file: string, message: string, severity: ConfigIssue['severity'] = 'error'): ConfigIssue => ({
     file,
@@ -583,6 +1163,7 @@ export async function loadConfigDir(root: string): Promise<LoadResult> {
   const configsDir = join(root, 'configs');
   const info = await stat(configsDir).catch(() => undefined);
   if (!info?.isDirectory()) {
+    cache.retain(new Set());
     return { configs: [], files: 0, issues: [whole('configs/', 'directory not found (documents live in configs/<tenant>/<name>.yaml)')] };
   }
 
@@ -609,6 +1190,7 @@ export async function loadConfigDir(root: string): Promise<LoadResult> {
     }
   }
   files.sort();
+  cache.retain(new Set(files));
 
   // A huge file is refused before it is read into memory.
   const texts = await Promise.all(
@@ -621,11 +1203,26 @@ export async function loadConfigDir(root: string): Promise<LoadResult> {
       issues.push(whole(file, `file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`));
       return;
     }
-    const result = parseConfigText(file, text);
+    let result = cache.get(file, text);
+    let source: YamlSource | undefined;
+    if (!result) {
+      const parsed = parseConfigText(file, text);
+      result = cache.set(file, text, parsed.doc, parsed.issues);
+      source = parsed.source;
+    }
     issues.push(...result.issues);
-    if (result.doc) configs.push({ file, doc: result.doc, text, source: result.source });
+    // Positions of an unchanged document are parsed again only if validation has something to report.
+    if (result.doc) configs.push({ file, doc: result.doc, text, source: source ?? YamlSource.lazy(text) });
   });
   return { configs, issues: issues.sort(compareIssues), files: files.length };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 /** The positions of a loaded config, parsing its text again when they were not kept. */

@@ -9,7 +9,7 @@
  */
 import { compile, type Template, TemplateError } from '../template/index.ts';
 import { type ConfigIssue, compareIssues, didYouMean, formatPath, type PathSegment } from './issues.ts';
-import { kindOf, type LoadedConfig, type LoadResult, loadConfigDir, show, sourceOf, type YamlSource } from './load.ts';
+import { kindOf, type LoadedConfig, type LoadOptions, type LoadResult, loadConfigDir, show, sourceOf, type YamlSource } from './load.ts';
 import { type Arg, type ArgItems, HTTP_METHODS, type McpConfig } from './schema.ts';
 
 // Consumers of the validator (the config repo's own test, the CLI) format issues with it.
@@ -68,26 +68,25 @@ export function validateConfigs(configs: readonly LoadedConfig[]): ConfigIssue[]
 
 /** `validateConfigs`, also returning the `env` names each document references. */
 export function checkConfigs(configs: readonly LoadedConfig[]): CheckResult {
-  const issues: ConfigIssue[] = [];
   const envNames = new Map<string, string[]>();
   const templates = new TemplateCache();
   const sorted = [...configs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const checkers = sorted.map((config) => new DocumentChecker(config, templates, issues));
+  const checkers = sorted.map((config) => new DocumentChecker(config, templates));
   for (const checker of checkers) {
-    checker.check();
+    checker.checkOnce();
     envNames.set(checker.config.file, [...checker.envNames].sort());
   }
   checkIdentities(checkers);
   checkPrefixes(checkers);
-  return { issues: issues.sort(compareIssues), envNames };
+  return { issues: checkers.flatMap((c) => c.issues).sort(compareIssues), envNames };
 }
 
 /**
  * Loads `root/configs/**` and validates the revision. Documents that failed to parse are not in
  * `configs`; their issues are.
  */
-export async function loadAndValidate(root: string): Promise<ValidatedLoadResult> {
-  const loaded = await loadConfigDir(root);
+export async function loadAndValidate(root: string, options: LoadOptions = {}): Promise<ValidatedLoadResult> {
+  const loaded = await loadConfigDir(root, options);
   const checked = checkConfigs(loaded.configs);
   return {
     files: loaded.files,
@@ -102,6 +101,7 @@ export async function loadAndValidate(root: string): Promise<ValidatedLoadResult
 /** Compiles each distinct template source once per validation run (headers repeat across tools). */
 class TemplateCache {
   private readonly cache = new Map<string, Template | TemplateError>();
+  private readonly env = new Map<string, string[]>();
   get(source: string): Template | TemplateError {
     let entry = this.cache.get(source);
     if (entry === undefined) {
@@ -115,23 +115,78 @@ class TemplateCache {
     }
     return entry;
   }
+
+  /** `envReferences(source)`, once per distinct source. */
+  envNames(source: string): readonly string[] {
+    let names = this.env.get(source);
+    if (names === undefined) {
+      names = envReferences(source);
+      this.env.set(source, names);
+    }
+    return names;
+  }
 }
 
-/** Checks one document; issues go to the shared list. */
+/** What the checks of one document found, kept for the next run on the same document. */
+interface DocumentCheck {
+  readonly file: string;
+  readonly text: string;
+  readonly issues: readonly ConfigIssue[];
+  readonly envNames: readonly string[];
+  readonly prefixes: readonly { prefix: string; index: number }[];
+}
+
+/**
+ * Per-document results by document object. The loader hands out the same deep-frozen object for a
+ * file whose text did not change, so an unchanged document is not checked again (nor its templates
+ * compiled); the checks across documents always run, over all of them. Only frozen documents are
+ * remembered, as nothing can change them behind the cache's back; entries go with their documents.
+ * Checks that look at more than one document must not go into `DocumentChecker.check()`.
+ */
+const documentChecks = new WeakMap<McpConfig, DocumentCheck>();
+
+/** Checks one document. */
 class DocumentChecker {
   readonly envNames = new Set<string>();
-  readonly source: YamlSource;
   readonly doc: McpConfig;
   /** Normalized prefix and router index, for the cross-document check. */
   readonly prefixes: { prefix: string; index: number }[] = [];
+  /** What this document's checks and the cross-document checks found in it. */
+  readonly issues: ConfigIssue[] = [];
+  private positions: YamlSource | undefined;
 
   constructor(
     readonly config: LoadedConfig,
     private readonly templates: TemplateCache,
-    private readonly issues: ConfigIssue[],
   ) {
-    this.source = sourceOf(config);
     this.doc = config.doc;
+  }
+
+  /** Positions in the file, parsed on first use: a document with nothing to report never needs them. */
+  get source(): YamlSource {
+    this.positions ??= sourceOf(this.config);
+    return this.positions;
+  }
+
+  /** `check()`, or the results of an earlier run on the same (frozen) document and text. */
+  checkOnce(): void {
+    const frozen = Object.isFrozen(this.doc);
+    const known = frozen ? documentChecks.get(this.doc) : undefined;
+    if (known && known.file === this.config.file && known.text === this.config.text) {
+      this.issues.push(...known.issues);
+      for (const name of known.envNames) this.envNames.add(name);
+      this.prefixes.push(...known.prefixes);
+      return;
+    }
+    this.check();
+    if (!frozen) return;
+    documentChecks.set(this.doc, {
+      file: this.config.file,
+      text: this.config.text,
+      issues: this.issues.map((i) => Object.freeze({ ...i })),
+      envNames: [...this.envNames],
+      prefixes: [...this.prefixes],
+    });
   }
 
   /** Records an issue at the value (or key) at `path`. */
@@ -404,7 +459,7 @@ class DocumentChecker {
       const at = index < 0 ? this.source.locate(path) : this.source.mapInString(path, ...lineCol(text, index));
       this.issues.push({ file: this.config.file, ...at, path: formatPath(path), message, severity: 'error' });
     }
-    for (const name of envReferences(text)) this.envNames.add(name);
+    for (const name of this.templates.envNames(text)) this.envNames.add(name);
     return t;
   }
 }
