@@ -44,7 +44,26 @@ export interface CompileOptions {
 }
 
 /** Parses and compiles `source` once; throws TemplateError ('template_syntax' / 'template_unknown_function'). */
+/**
+ * Compiled templates by source, for calls without extra functions. Templates are immutable, and a
+ * config repeats the same few sources (headers, `{{ .Config.base }}`) across hundreds of tools, so a
+ * reload compiles each distinct source once. Bounded: cleared when it grows past the limit.
+ */
+const cache = new Map<string, Template>();
+const CACHE_LIMIT = 20_000;
+
 export function compile(source: string, opts?: CompileOptions): Template {
+  if (opts?.funcs) return compileUncached(source, opts);
+  let hit = cache.get(source);
+  if (hit === undefined) {
+    hit = compileUncached(source);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(source, hit);
+  }
+  return hit;
+}
+
+function compileUncached(source: string, opts?: CompileOptions): Template {
   let funcs: Readonly<Record<string, FuncSpec>> = BUILTINS;
   if (opts?.funcs) {
     const merged = Object.assign(Object.create(null) as Record<string, FuncSpec>, BUILTINS);
