@@ -16,11 +16,12 @@
  * `--quick`: 2 rounds of 0.5 s and 1,000 sessions, to check that the bench runs. Every child process
  * is killed on exit, on error and on SIGINT/SIGTERM, and a watchdog ends a bench that hangs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Socket, Subprocess } from 'bun';
+import { HttpConnection, postJson } from './lib/http-load.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const BUN = process.execPath;
@@ -33,6 +34,7 @@ const RATIO_TARGET = 0.9;
 const RSS_TARGET_MB = 200;
 const SSE_BATCH = 500;
 const REQUEST_TIMEOUT_MS = 10_000;
+const ACCEPT = 'application/json, text/event-stream';
 
 const { values: flags } = parseArgs({
   options: {
@@ -40,6 +42,8 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string' },
     sessions: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    client: { type: 'string', default: 'socket' },
+    pin: { type: 'string', default: 'auto' },
   },
 });
 
@@ -58,6 +62,30 @@ const ROUNDS = Math.round(positive('rounds', flags.rounds, QUICK ? 2 : 6));
 const SECONDS = positive('seconds', flags.seconds, QUICK ? 1 : 12);
 const SESSIONS = Math.round(positive('sessions', flags.sessions, QUICK ? 1000 : 10_000));
 const ROUND_MS = (SECONDS * 1000) / ROUNDS;
+if (flags.client !== 'socket' && flags.client !== 'fetch') {
+  console.error(`gateway-throughput: --client must be socket or fetch (got ${JSON.stringify(flags.client)})`);
+  process.exit(2);
+}
+/** socket: bench/lib/http-load.ts (raw keep-alive HTTP/1.1); fetch: Bun's fetch with keep-alive. */
+const CLIENT: 'socket' | 'fetch' = flags.client;
+if (flags.pin !== 'auto' && flags.pin !== 'on' && flags.pin !== 'off') {
+  console.error(`gateway-throughput: --pin must be auto, on or off (got ${JSON.stringify(flags.pin)})`);
+  process.exit(2);
+}
+const TASKSET = Bun.which('taskset');
+const CPUS = navigator.hardwareConcurrency;
+/**
+ * Pinned: the server under test (gateway or baseline, one at a time) alone on CPU 0; this process and
+ * the backend on the other CPUs. `auto` pins when taskset exists and there are at least 2 CPUs.
+ */
+const PIN = flags.pin === 'on' || (flags.pin === 'auto' && TASKSET !== null && CPUS >= 2);
+if (PIN && (TASKSET === null || CPUS < 2)) {
+  console.error('gateway-throughput: --pin on needs taskset and at least 2 CPUs');
+  process.exit(2);
+}
+const SERVER_CPUS = '0';
+const OTHER_CPUS = CPUS > 2 ? `1-${CPUS - 1}` : '1';
+const CLK_TCK = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
 const WARMUP_MS = QUICK ? 300 : 1500;
 // Whatever happens, the bench ends: measured time, warm-ups and the memory phase, with a wide margin.
 const WATCHDOG_MS = 2 * (SECONDS * 1000 * 1.5 * 2 + WARMUP_MS * 2) + 180_000;
@@ -168,6 +196,10 @@ interface Target {
   /** The MCP endpoint. */
   url: string;
   headers: Record<string, string>;
+  /** The process serving it, for CPU accounting. */
+  pid: number;
+  /** socket client: the POST bytes for a body. */
+  raw: (body: string) => string;
 }
 
 interface RoundResult {
@@ -175,19 +207,21 @@ interface RoundResult {
   errors: number;
   seconds: number;
   latencies: number[];
+  /** CPU seconds (user + system, all threads) of the server under test, the backend and this process. */
+  cpu: { server: number; backend: number; client: number };
 }
 
 function post(url: string, body: string, headers: Record<string, string>): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers },
     body,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
 }
 
 /** Initializes a Streamable HTTP session; returns the headers every later request carries. */
-async function establish(name: string, url: string): Promise<Target> {
+async function establish(name: string, url: string, pid: number): Promise<Target> {
   const init = await post(
     url,
     JSON.stringify({
@@ -205,7 +239,9 @@ async function establish(name: string, url: string): Promise<Target> {
   const note = await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
   await note.text();
   if (note.status !== 202) throw new Error(`${name}: notifications/initialized answered ${note.status}`);
-  return { name, url, headers };
+  const u = new URL(url);
+  const raw = postJson(u.pathname, u.host, { accept: ACCEPT, ...headers });
+  return { name, url, headers, pid, raw };
 }
 
 let nextId = 1;
@@ -237,20 +273,51 @@ async function callOnce(target: Target): Promise<string | undefined> {
   return res.status === 200 ? resultText(body, res.headers.get('content-type') ?? '') : undefined;
 }
 
+/** A cheap check on the hot loop: a result without isError. */
+function okAnswer(status: number, body: string): boolean {
+  return status === 200 && body.includes('"result"') && !body.includes('"isError":true');
+}
+
+/**
+ * Opens `n` keep-alive connections for one round. A round opens its own: a connection left idle while
+ * the other side is measured may meet the server's idle timeout.
+ */
+async function connections(target: Target, n: number): Promise<HttpConnection[]> {
+  const u = new URL(target.url);
+  return Promise.all(Array.from({ length: n }, () => HttpConnection.open(u.hostname, Number(u.port))));
+}
+
+/** CPU seconds used so far by a process (all its threads), from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function selfCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 async function round(target: Target, concurrency: number, ms: number): Promise<RoundResult> {
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
+  const conns = CLIENT === 'socket' ? await connections(target, concurrency) : [];
+  const cpu0 = { server: cpuSeconds(target.pid), backend: cpuSeconds(backendPid), client: selfCpuSeconds() };
   const started = performance.now();
   const end = started + ms;
-  const worker = async () => {
+  const fetchWorker = async () => {
     while (performance.now() < end) {
       const t0 = performance.now();
       try {
         const res = await post(target.url, callBody(), target.headers);
-        const body = await res.text();
-        // A cheap check on the hot loop: a result without isError.
-        if (res.status === 200 && body.includes('"result"') && !body.includes('"isError":true')) ok++;
+        if (okAnswer(res.status, await res.text())) ok++;
         else errors++;
       } catch {
         errors++;
@@ -258,8 +325,30 @@ async function round(target: Target, concurrency: number, ms: number): Promise<R
       latencies.push(performance.now() - t0);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { ok, errors, seconds: (performance.now() - started) / 1000, latencies };
+  const socketWorker = async (conn: HttpConnection) => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const res = await conn.request(target.raw(callBody()));
+        if (okAnswer(res.status, res.body)) ok++;
+        else errors++;
+      } catch {
+        errors++;
+        if (conn.isClosed) return;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  if (CLIENT === 'socket') await Promise.all(conns.map(socketWorker));
+  else await Promise.all(Array.from({ length: concurrency }, fetchWorker));
+  const seconds = (performance.now() - started) / 1000;
+  for (const conn of conns) conn.close();
+  const cpu = {
+    server: cpuSeconds(target.pid) - cpu0.server,
+    backend: cpuSeconds(backendPid) - cpu0.backend,
+    client: selfCpuSeconds() - cpu0.client,
+  };
+  return { ok, errors, seconds, latencies, cpu };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -277,11 +366,17 @@ interface SideFigures {
   rates: number[];
   errors: number;
   latencies: number[];
+  /** Per round: CPU microseconds per successful request of the server, the backend and the client. */
+  serverUs: number[];
+  backendUs: number[];
+  clientUs: number[];
+  /** Per round: the server's CPU use, in cores (1 = one core busy all the time). */
+  serverCores: number[];
 }
 
 /** Interleaved rounds: A, B, A, B, … (the order flips every round so neither side always goes first). */
 async function interleaved(targets: readonly Target[], concurrency: number, ms: number, rounds: number): Promise<SideFigures[]> {
-  const figures = targets.map((): SideFigures => ({ rates: [], errors: 0, latencies: [] }));
+  const figures = targets.map((): SideFigures => ({ rates: [], errors: 0, latencies: [], serverUs: [], backendUs: [], clientUs: [], serverCores: [] }));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
     for (const i of order) {
@@ -289,6 +384,11 @@ async function interleaved(targets: readonly Target[], concurrency: number, ms: 
       const f = figures[i]!;
       f.rates.push(result.ok / result.seconds);
       f.errors += result.errors;
+      const perRequest = (s: number) => (result.ok > 0 ? (s * 1e6) / result.ok : Number.NaN);
+      f.serverUs.push(perRequest(result.cpu.server));
+      f.backendUs.push(perRequest(result.cpu.backend));
+      f.clientUs.push(perRequest(result.cpu.client));
+      f.serverCores.push(result.cpu.server / result.seconds);
       for (const l of result.latencies) f.latencies.push(l);
     }
   }
@@ -364,13 +464,43 @@ async function sseGauge(gatewayUrl: string): Promise<number> {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => `${fmt(n, 2)} ms`;
 
+/** The command line of a server under test: on its own CPU when pinned. */
+function underTest(cmd: string[]): string[] {
+  return PIN ? [TASKSET!, '-c', SERVER_CPUS, ...cmd] : cmd;
+}
+
+/** Pins every thread of this process (the load generator); children spawned later inherit it. */
+function pinSelf(): void {
+  const r = Bun.spawnSync([TASKSET!, '-a', '-p', '-c', OTHER_CPUS, String(process.pid)], { stdout: 'ignore', stderr: 'pipe' });
+  if (r.exitCode !== 0) throw new Error(`taskset failed: ${r.stderr.toString().trim()}`);
+}
+
+let backendPid = 0;
+
+const us = (n: number) => fmt(n, 1);
+
+function printCpu(label: string, g: SideFigures, b: SideFigures): void {
+  const gUs = median(g.serverUs);
+  const bUs = median(b.serverUs);
+  console.log(
+    `  CPU per request (${label}): gateway ${us(gUs)} µs, baseline ${us(bUs)} µs → efficiency ratio ${fmt(bUs / gUs, 3)}` +
+      `; server busy ${fmt(median(g.serverCores), 2)} / ${fmt(median(b.serverCores), 2)} cores` +
+      `; backend ${us(median(g.backendUs))} / ${us(median(b.backendUs))} µs, load generator ${us(median(g.clientUs))} / ${us(median(b.clientUs))} µs`,
+  );
+}
+
 async function main(): Promise<void> {
-  console.log(`gateway-throughput${QUICK ? ' (quick)' : ''}: Bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs`);
+  if (PIN) pinSelf();
+  console.log(
+    `gateway-throughput${QUICK ? ' (quick)' : ''}: Bun ${Bun.version}, ${CPUS} CPUs; client ${CLIENT}` +
+      (PIN ? `; server under test pinned to CPU ${SERVER_CPUS}, backend and load generator to CPU ${OTHER_CPUS}` : '; not pinned'),
+  );
 
   const backendProc = spawn('demo backend', [BUN, 'demo/main.ts', '--port', '0']);
   const backendUrl = await announcedUrl('demo backend', backendProc);
+  backendPid = backendProc.pid;
 
-  const baselineProc = spawn('baseline proxy', [BUN, 'bench/baseline-proxy.ts', '--backend', backendUrl]);
+  const baselineProc = spawn('baseline proxy', underTest([BUN, 'bench/baseline-proxy.ts', '--backend', backendUrl]));
   const baselineUrl = await announcedUrl('baseline proxy', baselineProc);
 
   // The gateway keeps a PID file in its data dir; a temp dir keeps it out of the checkout.
@@ -379,7 +509,7 @@ async function main(): Promise<void> {
   const port = freePort();
   const gatewayProc = spawn(
     'gateway',
-    [
+    underTest([
       BUN,
       'gateway/main.ts',
       '--config',
@@ -396,15 +526,15 @@ async function main(): Promise<void> {
       'warn',
       '--data-dir',
       dataDir,
-    ],
+    ]),
     { E2E_BACKEND_URL: backendUrl },
   );
   void drain(gatewayProc.stdout.getReader());
   const gatewayUrl = `http://127.0.0.1:${port}`;
   await waitHealthy(gatewayUrl, gatewayProc);
 
-  const gateway = await establish('gateway', `${gatewayUrl}${PREFIX}/mcp`);
-  const baseline = await establish('baseline', `${baselineUrl}/mcp`);
+  const gateway = await establish('gateway', `${gatewayUrl}${PREFIX}/mcp`, gatewayProc.pid);
+  const baseline = await establish('baseline', `${baselineUrl}/mcp`, baselineProc.pid);
 
   // Both must do the same work: the same backend body as the text content.
   const [gatewayText, baselineText] = [await callOnce(gateway), await callOnce(baseline)];
@@ -413,14 +543,17 @@ async function main(): Promise<void> {
   }
 
   // ---- Throughput
-  console.log(`\nREST→MCP tools/call (${TOOL} → GET /users/1), one Streamable HTTP session per side, keep-alive fetch`);
+  const clientText = CLIENT === 'socket' ? 'raw keep-alive HTTP/1.1 connections' : 'keep-alive fetch';
+  console.log(`\nREST→MCP tools/call (${TOOL} → GET /users/1), one Streamable HTTP session per side, ${clientText}`);
   console.log(`warm-up ${fmt(WARMUP_MS / 1000, 1)} s per side, then ${ROUNDS} interleaved rounds of ${fmt(ROUND_MS / 1000, 2)} s per side\n`);
   for (const target of [gateway, baseline]) await round(target, HIGH_CONCURRENCY, WARMUP_MS);
 
   const [gHigh, bHigh] = (await interleaved([gateway, baseline], HIGH_CONCURRENCY, ROUND_MS, ROUNDS)) as [SideFigures, SideFigures];
-  console.log(`concurrency ${HIGH_CONCURRENCY}       ${'gateway req/s'.padStart(14)} ${'baseline req/s'.padStart(15)}`);
+  console.log(`concurrency ${HIGH_CONCURRENCY}       ${'gateway req/s'.padStart(14)} ${'baseline req/s'.padStart(15)}   ratio`);
   for (let r = 0; r < ROUNDS; r++) {
-    console.log(`  round ${String(r + 1).padEnd(12)} ${fmt(gHigh.rates[r]!).padStart(14)} ${fmt(bHigh.rates[r]!).padStart(15)}`);
+    const g = gHigh.rates[r]!;
+    const b = bHigh.rates[r]!;
+    console.log(`  round ${String(r + 1).padEnd(12)} ${fmt(g).padStart(14)} ${fmt(b).padStart(15)}   ${fmt(g / b, 3)}`);
   }
   const gRate = median(gHigh.rates);
   const bRate = median(bHigh.rates);
@@ -430,6 +563,7 @@ async function main(): Promise<void> {
     `  ratio gateway/baseline: ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'})` +
       `; errors: gateway ${gHigh.errors}, baseline ${bHigh.errors}`,
   );
+  printCpu(`concurrency ${HIGH_CONCURRENCY}`, gHigh, bHigh);
 
   const lowMs = ROUND_MS / 2;
   const [gLow, bLow] = (await interleaved([gateway, baseline], 1, lowMs, ROUNDS)) as [SideFigures, SideFigures];
@@ -447,6 +581,7 @@ async function main(): Promise<void> {
     );
   }
   if (gLow.errors + bLow.errors > 0) console.log(`  errors at concurrency 1: gateway ${gLow.errors}, baseline ${bLow.errors}`);
+  printCpu('concurrency 1', gLow, bLow);
 
   // ---- Memory
   console.log(`\nmemory: ${fmt(SESSIONS)} concurrent legacy SSE sessions (GET ${PREFIX}/sse) on the gateway process (pid ${gatewayProc.pid})`);

@@ -12,9 +12,10 @@ import { createLogger, logFn, type Logger } from './obs/log.ts';
 import { GatewayMetrics } from './obs/metrics.ts';
 import { Reconciler, type ReloadResult } from './reconcile.ts';
 import { verifyWebhook } from './reload/webhook.ts';
-import { compileTable, RouteTable, TableSwitch } from './routing/table.ts';
+import { compileTable, RouteTable, type TableRuntime, TableSwitch } from './routing/table.ts';
 import { createGatewayApp, type GatewayStatus } from './server.ts';
-import { createSsrfGuard, type ToolRuntime } from './tools/index.ts';
+import { createSsrfGuard } from './tools/index.ts';
+import { UpstreamPool } from './upstream/index.ts';
 
 export const VERSION: string = pkg.version;
 
@@ -28,6 +29,8 @@ export interface RunningGateway {
   readonly transport: McpTransport;
   readonly metrics: GatewayMetrics;
   readonly reconciler: Reconciler;
+  /** The upstream MCP servers (mcpServers) this process runs or connects to. */
+  readonly upstreams: UpstreamPool;
   /** Triggers a reload as SIGHUP or the poll timer would. */
   reload(reason?: string): Promise<ReloadResult>;
   /** Drains in-flight calls (up to `deadlineMs`), closes streams and stops listening. */
@@ -43,15 +46,19 @@ export async function startGateway(
   const log = logFn(logger);
   const env = opts.env ?? process.env;
 
-  const runtime: ToolRuntime = {
+  // One pool per process: a reload that keeps an mcpServers entry keeps its connection (and children).
+  const upstreams = new UpstreamPool({ log });
+  const runtime: TableRuntime = {
     env: envAllowed(settings.security.envAllowlist, env),
     guard: createSsrfGuard({ allowedNetworks: settings.security.allowedNetworks }),
     defaultTimeoutMs: settings.tools.timeout,
     maxResponseBytes: settings.tools.maxResponseBytes,
     log,
+    upstreams: { pool: upstreams, allowStdio: settings.security.allowStdio },
   };
 
   const metrics = new GatewayMetrics({ defaultMetrics: true });
+  metrics.setUpstreams(() => upstreams.health());
   const routes = new TableSwitch(new RouteTable('none', []));
   const transport = new McpTransport({
     maxRequestBytes: settings.security.maxRequestBytes,
@@ -100,6 +107,17 @@ export async function startGateway(
           server: ep.serverName,
         })),
         sessions: transport.counts(),
+        // No secrets: the hash, rendered headers and the stderr tail stay out of this unauthenticated page.
+        upstreams: upstreams.health().map((h) => ({
+          name: h.name,
+          type: h.type,
+          state: h.state,
+          since: h.since,
+          lastError: h.lastError,
+          restarts: h.restarts,
+          sessions: h.sessions,
+          pid: h.pid,
+        })),
         version: VERSION,
       }),
     };
@@ -128,9 +146,17 @@ export async function startGateway(
 
   const app = createGatewayApp({ routes, transport, metrics, status, version: VERSION, reload: reloadWebhook });
   // SSE streams send a keep-alive comment every 15 s; Bun's default idle timeout (10 s) would cut them.
-  app.listen({ hostname: settings.host, port: settings.port, idleTimeout: 60, maxRequestBodySize: settings.security.maxRequestBytes });
+  try {
+    app.listen({ hostname: settings.host, port: settings.port, idleTimeout: 60, maxRequestBodySize: settings.security.maxRequestBytes });
+    if (!app.server) throw new Error('gateway: server did not start');
+  } catch (err) {
+    // onStart upstreams may already run children: none may outlive a gateway that did not start.
+    await reconciler.close();
+    await upstreams.closeAll();
+    await source.close();
+    throw err;
+  }
   const server = app.server;
-  if (!server) throw new Error('gateway: server did not start');
   const port = server.port ?? settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`;
@@ -164,6 +190,7 @@ export async function startGateway(
     transport,
     metrics,
     reconciler,
+    upstreams,
     reload: (reason = 'manual') => reconciler.trigger(reason),
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
@@ -178,6 +205,8 @@ export async function startGateway(
         await reconciler.close();
         const last = routes.swap(new RouteTable('none', []));
         await Promise.all([...last.endpoints.values()].map((ep) => ep.close?.().catch(() => undefined)));
+        // Every upstream child is reaped before stop resolves (SIGKILL to process groups past the deadline).
+        await upstreams.closeAll(Math.max(1000, deadline - Date.now()));
         await source.close();
         log('info', 'gateway stopped');
         logger.flush();

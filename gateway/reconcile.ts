@@ -64,6 +64,8 @@ export class Reconciler {
   private queued: Promise<ReloadResult> | undefined;
   private lastStart = Number.NEGATIVE_INFINITY;
   private readonly retiring = new Set<Promise<void>>();
+  /** Retirements still waiting out their drain: `close()` runs them at once. */
+  private readonly draining = new Set<() => void>();
   private closed = false;
   private readonly state: ReconcileStatus;
 
@@ -112,11 +114,15 @@ export class Reconciler {
     return this.state.lastAppliedRevision !== undefined;
   }
 
-  /** Waits for the running reload and pending retirements; further triggers are ignored. */
+  /**
+   * Waits for the running reload and closes retired endpoints now (the transport has drained by then);
+   * further triggers are ignored.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.running?.catch(() => undefined);
     await this.queued?.catch(() => undefined);
+    for (const now of [...this.draining]) now();
     await Promise.all(this.retiring);
   }
 
@@ -213,11 +219,15 @@ export class Reconciler {
     const retired = [...previous.endpoints.values()].filter((ep) => !kept.has(ep) && ep.close);
     if (retired.length === 0) return;
     const done = new Promise<void>((resolve) => {
-      const timer = setTimeout(async () => {
+      const run = async (): Promise<void> => {
+        clearTimeout(timer);
+        if (!this.draining.delete(run)) return;
         await Promise.all(retired.map((ep) => ep.close?.().catch(() => undefined)));
         resolve();
-      }, this.closed ? 0 : this.deps.drainMs);
+      };
+      const timer = setTimeout(run, this.closed ? 0 : this.deps.drainMs);
       timer.unref?.();
+      this.draining.add(run);
     }).finally(() => this.retiring.delete(done));
     this.retiring.add(done);
   }

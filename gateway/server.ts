@@ -35,10 +35,32 @@ function jsonError(status: number, code: string, message: string): Response {
   return new Response(JSON.stringify({ error: { code, message } }), { status, headers: JSON_HEADERS });
 }
 
-/** Builds the gateway's Elysia app. */
+/**
+ * Builds the gateway's Elysia app. The MCP catch-all is served two ways by the same handler: as a Bun
+ * native route (`serve.routes['/*']`, which `listen` passes to Bun.serve next to the static routes
+ * Elysia maps there itself), so a request on a socket reaches it without Elysia's router and context;
+ * and as an Elysia `all('/*')` route, so `app.handle(req)` serves it in-process. Bun matches exact
+ * routes first, so the static routes still win on a socket.
+ */
 export function createGatewayApp(deps: GatewayDeps) {
   const { routes, transport, metrics } = deps;
-  return new Elysia({ name: 'mcp-gateway' })
+  const mcp = (request: Request): Response | Promise<Response> => {
+    const url = request.url;
+    // Cheap pathname extraction: skip scheme and authority without building a URL object.
+    const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+    const queryStart = url.indexOf('?', pathStart);
+    const pathname = url.slice(pathStart, queryStart < 0 ? undefined : queryStart);
+    const match = routes.current.match(pathname);
+    if (match) return transport.handle(request, match.endpoint, match.kind);
+    const status = deps.status();
+    if (!status.ready && /\/(mcp|sse|message)\/?$/.test(pathname)) {
+      metrics.http('unavailable', 503);
+      return jsonError(503, 'not_ready', `no config revision is being served: ${status.reason ?? 'loading'}`);
+    }
+    metrics.http('not_found', 404);
+    return jsonError(404, 'not_found', `no router serves ${pathname}`);
+  };
+  return new Elysia({ name: 'mcp-gateway', serve: { routes: { '/*': mcp } } })
     .get('/health_check', () => {
       const s = deps.status();
       const body = { status: s.ready ? 'ok' : 'unavailable', revision: s.revision ?? null, version: deps.version };
@@ -49,22 +71,7 @@ export function createGatewayApp(deps: GatewayDeps) {
       deps.reload ? deps.reload(request) : jsonError(404, 'not_found', 'reload webhook not enabled'),
     { parse: 'none' })
     .get('/_status', () => new Response(JSON.stringify(deps.status().doc()), { headers: JSON_HEADERS }))
-    .all('/*', ({ request }) => {
-      const url = request.url;
-      // Cheap pathname extraction: skip scheme and authority without building a URL object.
-      const pathStart = url.indexOf('/', url.indexOf('//') + 2);
-      const queryStart = url.indexOf('?', pathStart);
-      const pathname = url.slice(pathStart, queryStart < 0 ? undefined : queryStart);
-      const match = routes.current.match(pathname);
-      if (match) return transport.handle(request, match.endpoint, match.kind);
-      const status = deps.status();
-      if (!status.ready && /\/(mcp|sse|message)\/?$/.test(pathname)) {
-        metrics.http('unavailable', 503);
-        return jsonError(503, 'not_ready', `no config revision is being served: ${status.reason ?? 'loading'}`);
-      }
-      metrics.http('not_found', 404);
-      return jsonError(404, 'not_found', `no router serves ${pathname}`);
-    });
+    .all('/*', ({ request }) => mcp(request), { parse: 'none' });
 }
 
 export type GatewayApp = ReturnType<typeof createGatewayApp>;

@@ -4,7 +4,7 @@
  * client cancelled it. Errors never escape: Endpoint errors map to their JSON-RPC codes, anything
  * unexpected to -32603 with a generic message (the detail goes to the log).
  */
-import type { GetPromptResult } from '@modelcontextprotocol/sdk/spec.types.js';
+import type { CompleteRequestParams, GetPromptResult } from '@modelcontextprotocol/sdk/spec.types.js';
 import { type Endpoint, McpMethodError, type RequestView } from '../routing/endpoint.ts';
 import {
   errorBody,
@@ -18,7 +18,7 @@ import {
   resultBody,
 } from './jsonrpc.ts';
 import { LOGGING_LEVELS, negotiateVersion } from './protocol.ts';
-import { Call, type Session } from './session.ts';
+import { Call, declaresServerRequests, type Session } from './session.ts';
 
 /** Metrics callbacks; all optional and called on the request path, so they must be cheap. */
 export interface TransportHooks {
@@ -29,8 +29,11 @@ export interface TransportHooks {
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
-/** Where a request's notifications (progress) go; undefined when the answer is plain JSON. */
-export type Sink = (json: string) => void;
+/**
+ * Where a request's notifications (progress) and related server→client requests go; undefined when the
+ * answer is plain JSON. Returns false when the stream is gone.
+ */
+export type Sink = (json: string) => boolean | void;
 
 type Params = Record<string, unknown> | undefined;
 
@@ -104,8 +107,9 @@ export class Dispatcher {
     if (session.calls.has(id)) {
       return errorBody(id, INVALID_REQUEST, `Invalid Request: request id ${JSON.stringify(id)} is already in flight`);
     }
-    const call = new Call(view, session.id);
+    const call = new Call(view, session.id, session, id);
     if (sink !== undefined) {
+      call.sink = sink;
       const token = Dispatcher.progressToken(msg);
       if (token !== undefined) call.progress = progressFor(call, token, sink);
     }
@@ -158,31 +162,42 @@ export class Dispatcher {
       case 'ping':
         return EMPTY_RESULT;
       case 'initialize':
-        return initialize(params, session, endpoint);
+        return initialize(params, session, endpoint, call);
       case 'prompts/list':
         return listPrompts(endpoint, call);
       case 'prompts/get':
         return getPrompt(params, call, endpoint);
       case 'resources/list':
-        return EMPTY_RESOURCES;
+        return endpoint.listResources === undefined ? EMPTY_RESOURCES : endpoint.listResources(call, cursorOf(params));
       case 'resources/templates/list':
-        return EMPTY_TEMPLATES;
+        return endpoint.listResourceTemplates === undefined ? EMPTY_TEMPLATES : endpoint.listResourceTemplates(call, cursorOf(params));
       case 'resources/read':
         // REST servers expose no resources.
-        throw new McpMethodError(INVALID_PARAMS, 'resource not found', { uri: typeof params?.uri === 'string' ? clip(params.uri) : null });
+        if (endpoint.readResource === undefined) {
+          throw new McpMethodError(INVALID_PARAMS, 'resource not found', { uri: typeof params?.uri === 'string' ? clip(params.uri) : null });
+        }
+        return endpoint.readResource(uriOf(params, method), call);
+      case 'resources/subscribe':
+        if (endpoint.subscribeResource === undefined) break;
+        return endpoint.subscribeResource(uriOf(params, method), call).then(empty);
+      case 'resources/unsubscribe':
+        if (endpoint.unsubscribeResource === undefined) break;
+        return endpoint.unsubscribeResource(uriOf(params, method), call).then(empty);
       case 'logging/setLevel': {
         const level = params?.level;
         if (typeof level !== 'string' || !LOGGING_LEVELS.has(level)) {
           throw invalidParams('level must be one of debug, info, notice, warning, error, critical, alert, emergency');
         }
-        session.logLevel = level as Session['logLevel'];
-        return EMPTY_RESULT;
+        const logLevel = level as NonNullable<Session['logLevel']>;
+        session.logLevel = logLevel;
+        if (endpoint.setLogLevel === undefined) return EMPTY_RESULT;
+        return endpoint.setLogLevel(logLevel, call).then(empty);
       }
       case 'completion/complete':
-        return EMPTY_COMPLETION;
-      default:
-        throw new McpMethodError(METHOD_NOT_FOUND, `Method not found: ${clip(method)}`);
+        if (endpoint.complete === undefined) return EMPTY_COMPLETION;
+        return endpoint.complete(completeParams(params), call);
     }
+    throw new McpMethodError(METHOD_NOT_FOUND, `Method not found: ${clip(method)}`);
   }
 
   private async callTool(params: Params, call: Call, endpoint: Endpoint): Promise<unknown> {
@@ -236,7 +251,37 @@ function getPrompt(params: Params, call: Call, endpoint: Endpoint): GetPromptRes
   return endpoint.getPrompt(name, (args ?? {}) as Record<string, string>, call);
 }
 
-function initialize(params: Params, session: Session, endpoint: Endpoint): unknown {
+/** `{}` once an Endpoint's void method resolved. */
+function empty(): unknown {
+  return EMPTY_RESULT;
+}
+
+function cursorOf(params: Params): string | undefined {
+  const cursor = params?.cursor;
+  if (cursor === undefined) return undefined;
+  if (typeof cursor !== 'string') throw invalidParams('"cursor" must be a string');
+  return cursor;
+}
+
+function uriOf(params: Params, method: string): string {
+  const uri = params?.uri;
+  if (typeof uri !== 'string' || uri === '') throw invalidParams(`${method} needs a string "uri"`);
+  return uri;
+}
+
+function completeParams(params: Params): CompleteRequestParams {
+  const ref = params?.ref;
+  const argument = params?.argument;
+  if (!isObject(ref) || (ref.type !== 'ref/prompt' && ref.type !== 'ref/resource')) {
+    throw invalidParams('completion/complete needs "ref" of type ref/prompt or ref/resource');
+  }
+  if (!isObject(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') {
+    throw invalidParams('completion/complete needs "argument" with string "name" and "value"');
+  }
+  return params as unknown as CompleteRequestParams;
+}
+
+function initialize(params: Params, session: Session, endpoint: Endpoint, call: Call): unknown {
   if (session.initialized) throw new McpMethodError(INVALID_REQUEST, 'Invalid Request: the session is already initialized');
   const requested = params?.protocolVersion;
   if (typeof requested !== 'string') throw invalidParams('initialize needs a string "protocolVersion"');
@@ -244,7 +289,16 @@ function initialize(params: Params, session: Session, endpoint: Endpoint): unkno
   const clientInfo = params!.clientInfo;
   const capabilities = params!.capabilities;
   if (isObject(clientInfo)) session.clientInfo = clientInfo as unknown as Session['clientInfo'];
-  if (isObject(capabilities)) session.clientCapabilities = capabilities as Session['clientCapabilities'];
+  if (isObject(capabilities)) {
+    session.clientCapabilities = capabilities as Session['clientCapabilities'];
+    session.relays = declaresServerRequests(session.clientCapabilities);
+  }
+  // The Endpoint may refuse the session (an aggregate with failureMode closed and a member down).
+  if (endpoint.onInitialize !== undefined) return endpoint.onInitialize(call).then(() => initialized(session, endpoint));
+  return initialized(session, endpoint);
+}
+
+function initialized(session: Session, endpoint: Endpoint): unknown {
   session.initialized = true;
   return endpoint.instructions === undefined || endpoint.instructions === ''
     ? { protocolVersion: session.protocolVersion, capabilities: endpoint.capabilities, serverInfo: endpoint.serverInfo }

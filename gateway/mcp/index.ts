@@ -27,6 +27,8 @@ export interface McpTransportOptions {
   keepAliveMs?: number;
   /** Idle Streamable HTTP sessions (no stream, no call in flight) expire after this long (default 30 min). */
   sessionIdleMs?: number;
+  /** How long a relayed server→client request (sampling, elicitation) waits for the client (default 10 min). */
+  clientRequestTimeoutMs?: number;
   hooks?: TransportHooks;
   /** Clock for session expiry; tests inject one. */
   now?: () => number;
@@ -56,6 +58,7 @@ export class McpTransport {
     const store = new SessionStore({
       idleMs: opts.sessionIdleMs ?? 30 * 60_000,
       now,
+      clientRequestTimeoutMs: opts.clientRequestTimeoutMs,
       log,
       onCount: onSession === undefined ? undefined : (transport, delta) => onSession.call(opts.hooks, transport, delta),
     });
@@ -110,6 +113,7 @@ export class McpTransport {
         store.end(session, 'router removed');
         continue;
       }
+      session.endpoint = endpoint;
       if (endpoint.listHash === session.listHash) continue;
       session.listHash = endpoint.listHash;
       const stream = session.stream;

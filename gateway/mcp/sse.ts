@@ -54,6 +54,7 @@ export class LegacySseTransport {
     }
     const id = crypto.randomUUID();
     const session = new Session(id, 'sse', endpoint.prefix, endpoint.listHash, LEGACY_PROTOCOL_VERSION, now(), new HttpRequestView(req.headers, req.url));
+    session.endpoint = endpoint;
     const stream = new SseStream(hub, () => store.end(session, 'client disconnected'), `event: endpoint\ndata: ${path}?sessionId=${id}\n\n`);
     session.stream = stream;
     store.add(session);
@@ -67,6 +68,7 @@ export class LegacySseTransport {
     if (id === undefined || id === '') return rpcError(400, SERVER_ERROR, 'Bad Request: sessionId query parameter is required', cors);
     const session = core.store.lookup(id, endpoint.prefix, 'sse');
     if (session === undefined) return rpcError(404, SESSION_NOT_FOUND, 'Session not found', cors);
+    session.endpoint = endpoint;
     const contentType = req.headers.get('content-type');
     // Old clients may omit Content-Type; an explicit non-JSON type is refused as on Streamable HTTP.
     if (contentType !== null && !isJsonContentType(contentType)) {
@@ -114,6 +116,9 @@ export class LegacySseTransport {
         });
       } else if (kind === 'notification') {
         core.dispatcher.notification(item as JsonRpcNotification, session);
+      } else {
+        // The client's answer to a server→client request (sampling, elicitation, roots).
+        session.respond(item as { id?: unknown });
       }
     }
     return new Response('Accepted', { status: 202, headers: headers(ACCEPTED_HEADERS, cors) });

@@ -83,11 +83,15 @@ export class StreamableTransport {
       this.core.dispatcher.notification(parsed as JsonRpcNotification, session);
       return accepted(cors);
     }
-    if (kind === 'response') return accepted(cors);
+    if (kind === 'response') {
+      // The client's answer to a server→client request (sampling, elicitation, roots).
+      session.respond(parsed as { id?: unknown });
+      return accepted(cors);
+    }
 
     const msg = parsed as JsonRpcRequest;
     const view = new HttpRequestView(req.headers, req.url);
-    if (wantsStream(accept, msg)) return this.stream([msg], [kind], [msg], session, endpoint, view, cors);
+    if (wantsStream(accept, msg, session, endpoint)) return this.stream([msg], [kind], [msg], session, endpoint, view, cors);
     const body = await this.core.dispatcher.request(msg, session, endpoint, view, undefined);
     // A cancelled request gets no JSON-RPC answer (spec: Cancellation); 202 releases the client's POST.
     return body === undefined ? accepted(cors) : jsonResponse(200, body, cors);
@@ -124,6 +128,8 @@ export class StreamableTransport {
     if (id === null || id === '') return rpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors);
     const session = this.core.store.lookup(id, endpoint.prefix, 'streamable');
     if (session === undefined) return rpcError(404, SESSION_NOT_FOUND, 'Session not found', cors);
+    // After a reload the prefix may be served by a new Endpoint: it is the one to tell when the session ends.
+    session.endpoint = endpoint;
     // Without the header we know the negotiated version anyway, so its absence is not an error.
     const version = req.headers.get('mcp-protocol-version');
     if (version !== null && version !== session.protocolVersion) {
@@ -152,9 +158,14 @@ export class StreamableTransport {
     }
     const core = this.core;
     const session = new Session(crypto.randomUUID(), 'streamable', endpoint.prefix, endpoint.listHash, LATEST_PROTOCOL_VERSION, core.now());
+    session.endpoint = endpoint;
     const body = (await core.dispatcher.request(msg, session, endpoint, new HttpRequestView(req.headers, req.url), undefined))!;
-    // A failed initialize (bad params) creates no session.
-    if (!session.initialized) return jsonResponse(200, body, cors);
+    // A failed initialize (bad params, refused by the Endpoint) creates no session; what the Endpoint
+    // may have set up for it is released.
+    if (!session.initialized) {
+      core.store.end(session, 'initialize failed');
+      return jsonResponse(200, body, cors);
+    }
     core.store.add(session);
     const extra = cors === undefined ? { 'mcp-session-id': session.id } : { ...cors, 'mcp-session-id': session.id };
     if (!accept.json) {
@@ -193,7 +204,7 @@ export class StreamableTransport {
       return rpcError(400, INVALID_REQUEST, `Invalid Request: batches are not supported in protocol version ${session.protocolVersion}`, cors);
     }
     const view = new HttpRequestView(req.headers, req.url);
-    if (requests.length > 0 && requests.some((r) => wantsStream(accept, r))) {
+    if (requests.length > 0 && requests.some((r) => wantsStream(accept, r, session, endpoint))) {
       return this.stream(items, kinds, requests, session, endpoint, view, cors);
     }
     const pending: Promise<string | undefined>[] = [];
@@ -201,6 +212,7 @@ export class StreamableTransport {
       const kind = kinds[i];
       if (kind === 'request') pending.push(this.core.dispatcher.request(items[i] as JsonRpcRequest, session, endpoint, view, undefined));
       else if (kind === 'notification') this.core.dispatcher.notification(items[i] as JsonRpcNotification, session);
+      else session.respond(items[i] as { id?: unknown });
     }
     if (pending.length === 0) return accepted(cors);
     return Promise.all(pending).then((bodies) => {
@@ -225,9 +237,7 @@ export class StreamableTransport {
   ): Response {
     const { dispatcher, hub } = this.core;
     const stream = new SseStream(hub);
-    const sink = (json: string): void => {
-      stream.message(json);
-    };
+    const sink = (json: string): boolean => stream.message(json);
     let pending = requests.length;
     const done = (body: string | undefined): void => {
       if (body !== undefined) stream.message(body);
@@ -237,12 +247,23 @@ export class StreamableTransport {
       const kind = kinds[i];
       if (kind === 'request') void dispatcher.request(items[i] as JsonRpcRequest, session, endpoint, view, sink).then(done);
       else if (kind === 'notification') dispatcher.notification(items[i] as JsonRpcNotification, session);
+      else session.respond(items[i] as { id?: unknown });
     }
     return new Response(stream.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
   }
 }
 
-/** SSE answer: the request wants progress and the client takes SSE, or the client takes only SSE. */
-function wantsStream(accept: AcceptFlags, msg: JsonRpcRequest): boolean {
-  return accept.sse && (!accept.json || Dispatcher.progressToken(msg) !== undefined);
+/**
+ * SSE answer: the client takes only SSE, or takes SSE and either the request wants progress or an
+ * upstream may send the client requests while serving it (spec: the server MAY send requests related to
+ * the client's request on its SSE stream). The latter needs a client that declared sampling, elicitation
+ * or roots and an Endpoint that relays them, i.e. tracks client sessions (`sessionEnded`).
+ */
+function wantsStream(accept: AcceptFlags, msg: JsonRpcRequest, session: Session, endpoint: Endpoint): boolean {
+  if (!accept.sse) return false;
+  if (!accept.json || Dispatcher.progressToken(msg) !== undefined) return true;
+  return session.relays && endpoint.sessionEnded !== undefined && RELAYING_METHODS.has(msg.method);
 }
+
+/** Requests during which an upstream may send sampling, elicitation or roots requests. */
+const RELAYING_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);

@@ -194,6 +194,15 @@ export function createAggregateEndpoint(input: AggregateInput): Endpoint {
     listHash: hash.digest('hex'),
 
     async onInitialize(ctx) {
+      if (failureMode === 'closed') {
+        // Every member must answer now: a session that started could otherwise miss tools later.
+        const reached = await Promise.allSettled(members.map((m) => m.endpoint.connect?.(ctx)));
+        const failed: string[] = [];
+        reached.forEach((r, i) => {
+          if (r.status === 'rejected') failed.push(`"${members[i]!.name}" (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`);
+        });
+        if (failed.length > 0) throw new McpMethodError(-32603, `${label}: upstream ${failed.join(', ')} unavailable; failureMode closed`);
+      }
       failClosed();
       await Promise.all(members.map((m) => m.endpoint.onInitialize?.(ctx)));
     },

@@ -150,6 +150,11 @@ export interface Endpoint {
    * (an aggregate with failureMode closed and an upstream down).
    */
   onInitialize?(ctx: CallContext): Promise<void>;
+  /**
+   * Reaches now what calls of `ctx`'s session would use (an upstream connection, opened if needed);
+   * rejects with McpMethodError naming the failure. Aggregates with failureMode closed call it on initialize.
+   */
+  connect?(ctx: CallContext): Promise<void>;
 }
 
 export type UpstreamState = 'idle' | 'starting' | 'connected' | 'backoff' | 'failed' | 'closed';

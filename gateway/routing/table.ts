@@ -6,8 +6,11 @@
  * slashes reverse proxies produce (`/gateway//acme/x/mcp`). Nested prefixes (`/a` and `/a/b`) coexist:
  * the match is exact on the whole prefix.
  */
-import type { McpConfig } from '../config/schema.ts';
-import { compileRestEndpoint, type ToolRuntime } from '../tools/index.ts';
+import type { McpConfig, Router } from '../config/schema.ts';
+import { GATEWAY_VERSION } from '../tools/http-tool.ts';
+import { compileCors, compileRestEndpoint, type ToolRuntime } from '../tools/index.ts';
+import { compileUpstreamEndpoint, type UpstreamPool } from '../upstream/index.ts';
+import { type AggregateMember, createAggregateEndpoint } from './aggregate.ts';
 import type { Endpoint } from './endpoint.ts';
 
 export type RouteKind = 'mcp' | 'sse' | 'message';
@@ -117,53 +120,203 @@ export interface SkippedRouter {
 /**
  * Compiles validated configs into a table. Configs must have passed validation: a dangling reference
  * here is a programming error and throws.
+ *
+ * A document compiled by an earlier call with the same cache (by default, one per `runtime`) is not
+ * compiled again: its Endpoints are reused as they are (see `CompileCache`).
  */
 export function compileTable(
   revision: string,
   configs: readonly McpConfig[],
-  runtime: ToolRuntime,
+  runtime: TableRuntime,
+  cache: CompileCache = compileCacheOf(runtime),
 ): { table: RouteTable; skipped: SkippedRouter[] } {
   const endpoints: Endpoint[] = [];
   const skipped: SkippedRouter[] = [];
-  for (const config of configs) {
-    for (const router of config.routers ?? []) {
-      const prefix = normalizePrefix(router.prefix);
-      if (router.server === undefined) {
-        skipped.push({
-          tenant: config.tenant,
-          config: config.name,
-          prefix,
-          reason: `aggregating several servers (${(router.servers ?? []).join(', ')}) is not served by this gateway version`,
-        });
-        continue;
+  const compiled = new Map<McpConfig, CompiledDocument>();
+  /** Endpoints compiled by this call (not reused): released again if the revision fails to compile. */
+  const fresh: Endpoint[] = [];
+  try {
+    for (const config of configs) {
+      let doc = cache.get(config, runtime);
+      if (doc === undefined) {
+        doc = compileDocument(revision, config, runtime);
+        fresh.push(...doc.endpoints);
       }
-      if (router.auth !== undefined) {
-        // Fail closed: serving a router that asks for client authentication without enforcing it
-        // would expose what its author meant to protect.
-        skipped.push({
-          tenant: config.tenant,
-          config: config.name,
-          prefix,
-          reason: `auth mode "${router.auth.mode}" is not enforced by this gateway version, so the router is not served`,
-        });
-        continue;
-      }
-      const server = config.servers?.find((s) => s.name === router.server);
-      if (server) {
-        endpoints.push(compileRestEndpoint({ config, router: { ...router, prefix }, server, revision }, runtime));
-        continue;
-      }
-      const upstream = config.mcpServers?.find((s) => s.name === router.server);
-      if (!upstream) throw new Error(`route table: router "${prefix}" points at unknown server "${router.server}"`);
+      if (Object.isFrozen(config)) compiled.set(config, doc);
+      endpoints.push(...doc.endpoints);
+      skipped.push(...doc.skipped);
+    }
+    const table = new RouteTable(revision, endpoints);
+    cache.replace(runtime, compiled);
+    return { table, skipped };
+  } catch (err) {
+    // Upstream endpoints retained pooled connections; a refused revision must not keep them.
+    closeAll(fresh);
+    throw err;
+  }
+}
+
+/**
+ * What compiling needs from the process: the REST tool runtime, and for routers pointing at
+ * `mcpServers` the process's upstream pool. Without `upstreams` such routers are skipped.
+ */
+export interface TableRuntime extends ToolRuntime {
+  readonly upstreams?: {
+    readonly pool: UpstreamPool;
+    /** security.allowStdio. */
+    readonly allowStdio: boolean;
+  };
+}
+
+/** The runtime's log with optional fields, as upstreams and aggregates call it. */
+function logOf(runtime: ToolRuntime): (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void {
+  const log = runtime.log;
+  return log === undefined ? () => undefined : (level, msg, fields) => log(level, msg, fields ?? {});
+}
+
+function closeAll(endpoints: readonly Endpoint[]): void {
+  for (const ep of endpoints) void ep.close?.().catch(() => undefined);
+}
+
+/** What one document compiles to. */
+interface CompiledDocument {
+  readonly endpoints: readonly Endpoint[];
+  readonly skipped: readonly SkippedRouter[];
+}
+
+function compileDocument(revision: string, config: McpConfig, runtime: TableRuntime): CompiledDocument {
+  const endpoints: Endpoint[] = [];
+  const skipped: SkippedRouter[] = [];
+  try {
+    compileRouters(revision, config, runtime, endpoints, skipped);
+  } catch (err) {
+    closeAll(endpoints);
+    throw err;
+  }
+  return { endpoints, skipped };
+}
+
+/** The Endpoint of one server or mcpServer of `config` on `router`, or why it cannot be served. */
+function compileMember(
+  revision: string,
+  config: McpConfig,
+  router: Router,
+  name: string,
+  runtime: TableRuntime,
+): Endpoint | { skip: string } {
+  const server = config.servers?.find((s) => s.name === name);
+  if (server) return compileRestEndpoint({ config, router, server, revision }, runtime);
+  const upstream = config.mcpServers?.find((s) => s.name === name);
+  if (!upstream) throw new Error(`route table: router "${router.prefix}" points at unknown server "${name}"`);
+  const upstreams = runtime.upstreams;
+  if (upstreams === undefined) return { skip: `upstream MCP server "${upstream.name}" (${upstream.type}): this gateway has no upstream pool` };
+  return compileUpstreamEndpoint(
+    { config, router, upstream, revision },
+    { pool: upstreams.pool, allowStdio: upstreams.allowStdio, env: runtime.env, log: logOf(runtime) },
+  );
+}
+
+function compileRouters(revision: string, config: McpConfig, runtime: TableRuntime, endpoints: Endpoint[], skipped: SkippedRouter[]): void {
+  for (const router of config.routers ?? []) {
+    const prefix = normalizePrefix(router.prefix);
+    if (router.auth !== undefined) {
+      // Fail closed: serving a router that asks for client authentication without enforcing it
+      // would expose what its author meant to protect.
       skipped.push({
         tenant: config.tenant,
         config: config.name,
         prefix,
-        reason: `upstream MCP server "${upstream.name}" (${upstream.type}) is not served by this gateway version`,
+        reason: `auth mode "${router.auth.mode}" is not enforced by this gateway version, so the router is not served`,
       });
+      continue;
     }
+    const normalized = { ...router, prefix };
+    if (router.server !== undefined) {
+      const endpoint = compileMember(revision, config, normalized, router.server, runtime);
+      if ('skip' in endpoint) skipped.push({ tenant: config.tenant, config: config.name, prefix, reason: endpoint.skip });
+      else endpoints.push(endpoint);
+      continue;
+    }
+    const members: AggregateMember[] = [];
+    let skip: string | undefined;
+    try {
+      for (const name of router.servers ?? []) {
+        const endpoint = compileMember(revision, config, normalized, name, runtime);
+        if ('skip' in endpoint) {
+          skip = endpoint.skip;
+          break;
+        }
+        members.push({ name, endpoint });
+      }
+      if (skip === undefined) {
+        // Throws AggregateError on a name clash known at load under prefixMode never: the revision fails.
+        endpoints.push(
+          createAggregateEndpoint({
+            prefix,
+            tenant: config.tenant,
+            configName: config.name,
+            ssePrefix: router.ssePrefix ?? '',
+            cors: compileCors(router),
+            members,
+            prefixMode: router.prefixMode ?? 'conditional',
+            failureMode: router.failureMode ?? 'open',
+            version: GATEWAY_VERSION,
+            log: logOf(runtime),
+          }),
+        );
+        continue;
+      }
+    } catch (err) {
+      closeAll(members.map((m) => m.endpoint));
+      throw err;
+    }
+    closeAll(members.map((m) => m.endpoint));
+    skipped.push({ tenant: config.tenant, config: config.name, prefix, reason: skip });
   }
-  return { table: new RouteTable(revision, endpoints), skipped };
+}
+
+/**
+ * The Endpoints of the last compiled table, by document. The loader hands out the same deep-frozen
+ * document object for a file whose text did not change (config/load.ts `LoadCache`), so the object is
+ * the key: a reload recompiles only the documents that changed. Reusing an Endpoint is safe because
+ * Endpoints are immutable; it keeps its `listHash` (sessions of unchanged routers get no list_changed)
+ * and its `revision` (the one it was compiled from), and the reconciler does not close it when it
+ * retires the old table, as it closes only Endpoints the new table does not hold.
+ *
+ * Only frozen documents are cached (anything else could change behind the cache's back), and only
+ * with the runtime they were compiled for. The cache holds the documents of the last table compiled.
+ */
+export class CompileCache {
+  private runtime: ToolRuntime | undefined;
+  private documents = new Map<McpConfig, CompiledDocument>();
+
+  /** The compiled form of `config`, if it was compiled for the same runtime by the last compile. */
+  get(config: McpConfig, runtime: ToolRuntime): CompiledDocument | undefined {
+    return runtime === this.runtime ? this.documents.get(config) : undefined;
+  }
+
+  /** Replaces the contents with the documents of the table just compiled. */
+  replace(runtime: ToolRuntime, documents: Map<McpConfig, CompiledDocument>): void {
+    this.runtime = runtime;
+    this.documents = documents;
+  }
+
+  /** Documents held. */
+  get size(): number {
+    return this.documents.size;
+  }
+}
+
+/** A gateway creates its runtime once: the runtime stands for the settings compiled in. */
+const runtimeCaches = new WeakMap<ToolRuntime, CompileCache>();
+
+function compileCacheOf(runtime: ToolRuntime): CompileCache {
+  let cache = runtimeCaches.get(runtime);
+  if (!cache) {
+    cache = new CompileCache();
+    runtimeCaches.set(runtime, cache);
+  }
+  return cache;
 }
 
 /** The one live reference to the current table. Requests read `current` once and keep what they got. */

@@ -16,11 +16,13 @@ import {
   headersObject,
   mediaType,
   parseJsonBody,
+  plainText,
   readBody,
   ResponseTooLarge,
   statusErrorResult,
   textResult,
 } from './response.ts';
+import { toolDeadlines } from './deadline.ts';
 import type { SsrfGuard } from './ssrf.ts';
 import { deepFreeze } from './util.ts';
 
@@ -238,6 +240,12 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
     if (HOP_BY_HOP.has(lower) || forwarded.some((f) => f.lower === lower)) continue;
     forwarded.push({ lower, canonical: canonicalHeaderName(h) });
   }
+  // A bodyless tool whose headers are all static sends the same frozen object on every call; send()
+  // copies it before changing anything (pinned Host, redirects).
+  const fixedHeaders =
+    bodyless && forwarded.length === 0 && dynamicHeaders.length === 0 && headerArgs.length === 0
+      ? Object.freeze(staticHeaders['user-agent'] === undefined ? { ...staticHeaders, 'user-agent': USER_AGENT } : { ...staticHeaders })
+      : undefined;
   const requestBody = spec.requestBody !== undefined && spec.requestBody !== '' ? part(spec.requestBody, 'requestBody') : undefined;
   if (bodyless && (requestBody || bodyArgs.length > 0 || formArgs.length > 0)) {
     runtime.log?.('warn', 'GET/HEAD tools send no body; body arguments are ignored', { tool: name });
@@ -340,6 +348,9 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
       else url.searchParams.append(a.name, stringForm(v));
     }
 
+    // Frozen: send() copies before changing a header, so the shared object is never written.
+    if (fixedHeaders !== undefined) return { url, method, headers: fixedHeaders as Record<string, string>, body: undefined, config: configValue, request };
+
     // Client headers: only those the tool names. Templates read others through .Request.Headers.
     const headers: Record<string, string> = {};
     for (const f of forwarded) {
@@ -411,9 +422,10 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
   async function send(first: Attempt, signal: AbortSignal): Promise<Response | CallToolResult> {
     let { url, method, headers, body } = first;
     for (let hop = 0; ; hop++) {
-      const checking = runtime.guard.check(url);
+      const checked = runtime.guard.check(url);
       // A host name may wait on DNS, which cannot be aborted: stop waiting when the call is aborted.
-      const verdict = isLiteralHost(url.hostname) ? await checking : await untilAborted(checking, signal);
+      const verdict =
+        checked instanceof Promise ? await (isLiteralHost(url.hostname) ? checked : untilAborted(checked, signal)) : checked;
       if (!verdict.ok) {
         const target = hop === 0 ? url.origin : `${url.origin}${url.pathname}`;
         log?.('warn', 'ssrf guard refused a tool request', { tool: name, target: url.origin, reason: verdict.reason });
@@ -467,7 +479,10 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
     const type = mediaType(res);
     const binary = binaryResult(type, bytes);
     if (binary) return binary;
-    const text = decodeText(bytes, res.headers.get('content-type'));
+    return mapText(res, decodeText(bytes, res.headers.get('content-type')), argv, attempt);
+  }
+
+  function mapText(res: Response, text: string, argv: Record<string, unknown>, attempt: Attempt): CallToolResult {
     if (!responseBody) return textResult(text);
     if (responseBody.value !== undefined) return textResult(responseBody.value);
     const response = responseUsesResponse ? lazyResponse(res, text) : undefined;
@@ -491,41 +506,44 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
       log?.('error', 'tool request build failed', { tool: name, error: err instanceof Error ? err.name : 'unknown' });
       return errorResult(`tool "${name}": internal error while building the request`);
     }
-    if (ctx.signal.aborted) return errorResult(`tool "${name}": cancelled`);
+    const cancel = ctx.signal;
+    if (cancel.aborted) return errorResult(`tool "${name}": cancelled`);
 
-    // One controller for the client's cancellation and the timeout: a plain timer that is cleared
-    // when the call ends (AbortSignal.timeout's timers would outlive every call at high QPS).
+    // One controller for the client's cancellation and the timeout, both seen by the shared coarse
+    // timer (deadline.ts): no timer and no 'abort' listener per call.
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const deadline = toolDeadlines.add(timeoutMs, cancel, (reason) => {
+      timedOut = reason === 'timeout';
       controller.abort();
-    }, timeoutMs);
-    const onCancel = () => controller.abort();
-    ctx.signal.addEventListener('abort', onCancel, { once: true });
+    });
     const started = log ? performance.now() : 0;
     try {
       const res = await send(attempt, controller.signal);
       if (!(res instanceof Response)) return res;
-      let bytes: Uint8Array;
-      try {
-        bytes = await readBody(res, maxBytes);
-      } catch (err) {
-        if (err instanceof ResponseTooLarge) return errorResult(`tool "${name}": response larger than ${maxBytes} bytes`);
-        throw err;
+      let result: CallToolResult;
+      if (plainText(res, maxBytes)) {
+        result = mapText(res, await res.text(), argv, attempt);
+      } else {
+        let bytes: Uint8Array;
+        try {
+          bytes = await readBody(res, maxBytes);
+        } catch (err) {
+          if (err instanceof ResponseTooLarge) return errorResult(`tool "${name}": response larger than ${maxBytes} bytes`);
+          throw err;
+        }
+        result = mapResponse(res, bytes, argv, attempt);
       }
-      const result = mapResponse(res, bytes, argv, attempt);
       log?.('debug', 'tool call', { tool: name, status: res.status, ms: Math.round(performance.now() - started) });
       return result;
     } catch (err) {
       if (timedOut) return errorResult(`tool "${name}": backend did not answer within ${formatMs(timeoutMs)}`);
-      if (ctx.signal.aborted) return errorResult(`tool "${name}": cancelled`);
+      if (cancel.aborted) return errorResult(`tool "${name}": cancelled`);
       const cause = networkCause(err, attempt.url);
       log?.('warn', 'tool call failed', { tool: name, error: cause });
       return errorResult(`tool "${name}": ${cause}`);
     } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onCancel);
+      toolDeadlines.remove(deadline);
     }
   }
 

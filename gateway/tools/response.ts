@@ -26,24 +26,60 @@ export class ResponseTooLarge extends Error {
  * are, are decoded here with the same limit on the output.
  */
 export async function readBody(res: Response, limit: number): Promise<Uint8Array> {
-  const body = res.body;
-  if (!body) return EMPTY;
   const encoding = res.headers.get('content-encoding');
   const stacked = encoding !== null && encoding.includes(',') ? codings(encoding) : undefined;
   const declared = res.headers.get('content-length');
   if (declared !== null && (encoding === null || stacked)) {
     const length = Number(declared);
     if (length > limit) {
-      await body.cancel().catch(() => {});
+      await res.body?.cancel().catch(() => {});
       throw new ResponseTooLarge(limit);
     }
+    // res.body is left alone on this path: creating the stream object costs more than the read.
     if (!stacked && Number.isSafeInteger(length)) return new Uint8Array(await res.arrayBuffer());
   }
+  const body = res.body;
+  if (!body) return EMPTY;
   const raw = await readLimited(body, limit);
   return stacked ? decodeStacked(raw, stacked, limit) : raw;
 }
 
 const EMPTY = new Uint8Array(0);
+
+const CHARSET = /;\s*charset="?([^";\s]+)"?/i;
+const BINARY_TYPE = /^\s*(?:image|audio)\//i;
+
+/**
+ * Whether the body can be read with `res.text()` and nothing else: status below 400, a Content-Length
+ * within the limit, no Content-Encoding, a media type that is not image/audio, and UTF-8 or no charset.
+ * That is what nearly every JSON API answers, and it skips `res.body`: in Bun, materializing the body
+ * stream and reading it costs more than the whole native `text()`. Anything else goes to readBody.
+ */
+export function plainText(res: Response, limit: number): boolean {
+  if (res.status >= 400) return false;
+  const headers = res.headers;
+  const declared = headers.get('content-length');
+  if (declared === null || headers.get('content-encoding') !== null) return false;
+  const length = Number(declared);
+  if (!(length <= limit)) return false;
+  const type = headers.get('content-type');
+  if (type === null) return true;
+  // A backend answers with the same Content-Type call after call: remember the last verdict.
+  if (type === lastType) return lastTypePlain;
+  lastType = type;
+  lastTypePlain = !BINARY_TYPE.test(type) && utf8Charset(type);
+  return lastTypePlain;
+}
+
+let lastType = '';
+let lastTypePlain = false;
+
+/** Whether a Content-Type names UTF-8 or no charset at all. */
+function utf8Charset(type: string): boolean {
+  if (!type.includes(';')) return true;
+  const charset = CHARSET.exec(type)?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
+}
 
 async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = body.getReader();
@@ -111,7 +147,7 @@ const utf8 = new TextDecoder();
 /** Decodes text with the charset of Content-Type (UTF-8 when absent or unknown). */
 export function decodeText(bytes: Uint8Array, contentType: string | null): string {
   if (contentType) {
-    const match = /;\s*charset="?([^";\s]+)"?/i.exec(contentType);
+    const match = CHARSET.exec(contentType);
     const charset = match?.[1]?.toLowerCase();
     if (charset && charset !== 'utf-8' && charset !== 'utf8') {
       try {

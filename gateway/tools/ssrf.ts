@@ -25,7 +25,11 @@ export type SsrfVerdict =
     };
 
 export interface SsrfGuard {
-  check(url: URL): Promise<SsrfVerdict>;
+  /**
+   * The verdict for `url`: synchronous when it is known (an IP literal seen before, an allowlisted host
+   * name, a host name whose lookup is cached), a promise while a lookup runs. Never rejects.
+   */
+  check(url: URL): SsrfVerdict | Promise<SsrfVerdict>;
 }
 
 export interface SsrfGuardOptions {
@@ -229,6 +233,8 @@ type HostDecision = { ok: false; reason: string } | { ok: true; pinHost?: string
 interface CacheEntry {
   expires: number;
   decision: Promise<HostDecision>;
+  /** The decision once the lookup has answered, so cache hits need not wait on the promise. */
+  settled?: HostDecision;
 }
 
 const defaultResolve = async (host: string): Promise<string[]> =>
@@ -305,27 +311,54 @@ export function createSsrfGuard(options: SsrfGuardOptions): SsrfGuard {
   };
 
   /** Concurrent checks of one host share a lookup; failed lookups are not cached. */
-  const lookup = (host: string): Promise<HostDecision> => {
+  const lookup = (host: string): CacheEntry => {
     const t = now();
     const hit = hostCache.get(host);
-    if (hit && hit.expires > t) return hit.decision;
+    if (hit && hit.expires > t) return hit;
     if (hit) hostCache.delete(host);
     const decision = decideHost(host);
-    hostCache.set(host, { expires: t + ttl, decision });
-    decision.catch(() => {
-      if (hostCache.get(host)?.decision === decision) hostCache.delete(host);
-    });
+    const entry: CacheEntry = { expires: t + ttl, decision };
+    hostCache.set(host, entry);
+    decision.then(
+      (settled) => {
+        entry.settled = settled;
+      },
+      () => {
+        if (hostCache.get(host) === entry) hostCache.delete(host);
+      },
+    );
     // Maps iterate in insertion order, so the first key is the oldest entry.
     if (hostCache.size > maxEntries) hostCache.delete(hostCache.keys().next().value!);
-    return decision;
+    return entry;
+  };
+
+  const verdictFor = (decision: HostDecision, url: URL): SsrfVerdict => {
+    if (!decision.ok) return decision;
+    if (url.protocol === 'https:' || decision.pinHost === undefined) {
+      // TLS verifies the certificate against the host name, so a rebound address would fail the
+      // handshake; pinning to an IP would instead break SNI and certificate verification.
+      return ALLOWED;
+    }
+    // Plain http has no such protection: connect to the address just checked, so a DNS answer that
+    // changes between this check and the connect (DNS rebinding) cannot redirect the request.
+    const pinnedUrl = new URL(url.href);
+    pinnedUrl.hostname = decision.pinHost;
+    return { ok: true, pinnedUrl, hostHeader: url.host };
+  };
+
+  const failed = (err: unknown): SsrfVerdict => {
+    if (err instanceof HostFailure) return { ok: false, reason: err.message };
+    throw err;
   };
 
   return {
-    async check(url: URL): Promise<SsrfVerdict> {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return { ok: false, reason: `scheme ${url.protocol} is not allowed` };
+    check(url: URL): SsrfVerdict | Promise<SsrfVerdict> {
+      const protocol = url.protocol;
+      if (protocol !== 'http:' && protocol !== 'https:') {
+        return { ok: false, reason: `scheme ${protocol} is not allowed` };
       }
       const hostname = url.hostname;
+      // The hot path: a literal seen before is one Map lookup, no allocation, no promise.
       const known = literalCache.get(hostname);
       if (known) return known;
       const literal = parseIp(hostname);
@@ -338,24 +371,9 @@ export function createSsrfGuard(options: SsrfGuardOptions): SsrfGuard {
 
       const host = stripDot(hostname);
       if (hostAllowed(host)) return ALLOWED;
-      let decision: HostDecision;
-      try {
-        decision = await lookup(host);
-      } catch (err) {
-        if (err instanceof HostFailure) return { ok: false, reason: err.message };
-        throw err;
-      }
-      if (!decision.ok) return decision;
-      if (url.protocol === 'https:' || decision.pinHost === undefined) {
-        // TLS verifies the certificate against the host name, so a rebound address would fail the
-        // handshake; pinning to an IP would instead break SNI and certificate verification.
-        return ALLOWED;
-      }
-      // Plain http has no such protection: connect to the address just checked, so a DNS answer that
-      // changes between this check and the connect (DNS rebinding) cannot redirect the request.
-      const pinnedUrl = new URL(url.href);
-      pinnedUrl.hostname = decision.pinHost;
-      return { ok: true, pinnedUrl, hostHeader: url.host };
+      const entry = lookup(host);
+      if (entry.settled !== undefined) return verdictFor(entry.settled, url);
+      return entry.decision.then((decision) => verdictFor(decision, url), failed);
     },
   };
 }

@@ -284,6 +284,15 @@ export function compileUpstreamEndpoint(input: UpstreamEndpointInput, runtime: U
       }
     },
 
+    async connect(ctx: CallContext): Promise<void> {
+      try {
+        // A ping, not just a connect: it proves the upstream answers, and ends like a call (idle timers).
+        await upstream.request(ctx, 'ping', undefined);
+      } catch (err) {
+        throw toMethodError(err);
+      }
+    },
+
     sessionEnded(sessionId: string): void {
       upstream.sessionEnded(sessionId);
     },
