@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'bun:test';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runValidate } from './validate.ts';
 
@@ -77,5 +79,26 @@ describe('cli/validate', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('configs/acme/tickets.yaml:7:5: tools[0]: duplicate key "method"\n');
     expect(stderr).toBe('1 file, 1 error, 0 warnings\n');
+  });
+
+  it('passes `bun run validate config-repo` and fails a copy with one broken file naming the line', async () => {
+    const ok = Bun.spawnSync(['bun', 'run', 'validate', 'config-repo'], { cwd: REPO, stdout: 'pipe', stderr: 'pipe' });
+    expect(ok.exitCode).toBe(0);
+
+    const copy = await mkdtemp(join(tmpdir(), 'validate-copy-'));
+    try {
+      await cp(join(REPO, 'config-repo'), copy, { recursive: true });
+      const file = join(copy, 'configs', 'acme', 'weather.yaml');
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      const at = lines.findIndex((l) => /^\s+endpoint:/.test(l));
+      expect(at).toBeGreaterThan(0);
+      lines[at] = lines[at]!.replace(/endpoint:.*/, 'endpoint: "{{ evn \\"X\\" }}/forecast"');
+      await writeFile(file, lines.join('\n'));
+      const bad = Bun.spawnSync(['bun', 'run', 'validate', copy], { cwd: REPO, stdout: 'pipe', stderr: 'pipe' });
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stdout.toString()).toMatch(new RegExp(`^configs/acme/weather\\.yaml:${at + 1}:\\d+: tools\\[\\d+\\]\\.endpoint: unknown function "evn"`, 'm'));
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 });
