@@ -12,6 +12,8 @@ interface Service {
   cmd: string[];
   /** Answers 2xx once the service is ready. */
   health: string;
+  /** Extra environment for the child. */
+  env?: Record<string, string>;
   /** Lines for the banner once everything is up. */
   banner?: () => Promise<string[]> | string[];
 }
@@ -23,6 +25,13 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 /** The same Bun that runs this script, so `npx bun@x run start` works without bun on PATH. */
 const BUN = process.execPath;
+
+/**
+ * The admin signs its reload webhooks with the secret the gateway checks. Unless the operator set one,
+ * each start makes a fresh random secret shared by the two children only.
+ */
+const WEBHOOK_SECRET = process.env.GATEWAY_WEBHOOK_SECRET || crypto.randomUUID();
+const ADMIN_URL = 'http://127.0.0.1:5234';
 
 const SERVICES: Service[] = [
   {
@@ -36,7 +45,17 @@ const SERVICES: Service[] = [
     // The sample configs call the demo backend on loopback, which the SSRF guard refuses unless allowed.
     cmd: [BUN, 'gateway/main.ts', '--config', CONFIG_DIR, '--allowed-networks', '127.0.0.1/32,::1'],
     health: `${GATEWAY_URL}/health_check`,
+    env: { GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
     banner: gatewayBanner,
+  },
+  {
+    name: 'admin',
+    // On an empty data dir the admin creates its SQLite schema and the bootstrap admin, printing a
+    // generated password once unless ADMIN_BOOTSTRAP_PASSWORD is set.
+    cmd: [BUN, 'admin/main.ts'],
+    health: `${ADMIN_URL}/health_check`,
+    env: { ADMIN_GATEWAYS: GATEWAY_URL, ADMIN_GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, ADMIN_CONFIG_REPO: CONFIG_DIR },
+    banner: () => [`Admin          ${ADMIN_URL}  (REST API: /api, OpenAPI: /swagger)`],
   },
 ];
 
@@ -175,7 +194,12 @@ async function main(): Promise<void> {
   }
 
   for (const service of SERVICES) {
-    const proc = Bun.spawn({ cmd: service.cmd, cwd: ROOT, stdio: ['inherit', 'inherit', 'inherit'] });
+    const proc = Bun.spawn({
+      cmd: service.cmd,
+      cwd: ROOT,
+      env: { ...process.env, ...service.env },
+      stdio: ['inherit', 'inherit', 'inherit'],
+    });
     const entry = { service, proc };
     running.push(entry);
     void proc.exited.then((code) => {
