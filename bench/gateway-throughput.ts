@@ -2,13 +2,17 @@
  * Gateway throughput and session memory.
  *
  *   bun bench/gateway-throughput.ts [--seconds 12] [--rounds 6] [--sessions 10000] [--quick]
+ *                                   [--client socket|fetch] [--pin auto|on|off]
  *
  * 1. Throughput: REST→MCP `tools/call` (tool get_user_raw → backend GET /users/1) on one established
  *    Streamable HTTP session, the gateway against bench/baseline-proxy.ts (a hand-written Bun.serve
- *    proxy doing the same request/response work). Backend, gateway and baseline run as child processes;
- *    this process generates the load with keep-alive fetch at a fixed concurrency, in interleaved rounds
- *    (gateway, baseline, gateway, …) so machine noise hits both alike. `--seconds` is the measured time
- *    per side at concurrency 64, split into `--rounds` rounds; concurrency 1 gets half of that.
+ *    proxy doing the minimal work of any MCP proxy). Backend, gateway and baseline run as child
+ *    processes; this process generates the load over raw keep-alive HTTP/1.1 connections
+ *    (bench/lib/http-load.ts; `--client fetch` for Bun's fetch) at a fixed concurrency, in interleaved
+ *    rounds (gateway, baseline, baseline, gateway, …) so machine noise hits both alike. With `--pin`
+ *    (the default where taskset exists), the server under test runs alone on CPU 0 and everything else
+ *    on the other CPUs, and each side's CPU time per request is read from /proc. `--seconds` is the
+ *    measured time per side at concurrency 64, split into `--rounds` rounds; concurrency 1 gets half.
  * 2. Memory: `--sessions` concurrent legacy SSE sessions (GET /e2e/rest/sse, endpoint event read, kept
  *    open) against the gateway process; its VmRSS before and with them; then all closed and the
  *    `mcp_sessions{transport="sse"}` gauge shown back at 0.
@@ -84,6 +88,8 @@ if (PIN && (TASKSET === null || CPUS < 2)) {
   process.exit(2);
 }
 const SERVER_CPUS = '0';
+/** A pinned server busier than this (cores) is taken as CPU-bound: the ratio then compares costs. */
+const SATURATED_CORES = 0.9;
 const OTHER_CPUS = CPUS > 2 ? `1-${CPUS - 1}` : '1';
 const CLK_TCK = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
 const WARMUP_MS = QUICK ? 300 : 1500;
@@ -372,11 +378,13 @@ interface SideFigures {
   clientUs: number[];
   /** Per round: the server's CPU use, in cores (1 = one core busy all the time). */
   serverCores: number[];
+  /** Per round: the backend's and the load generator's CPU use together, in cores. */
+  loadCores: number[];
 }
 
 /** Interleaved rounds: A, B, A, B, … (the order flips every round so neither side always goes first). */
 async function interleaved(targets: readonly Target[], concurrency: number, ms: number, rounds: number): Promise<SideFigures[]> {
-  const figures = targets.map((): SideFigures => ({ rates: [], errors: 0, latencies: [], serverUs: [], backendUs: [], clientUs: [], serverCores: [] }));
+  const figures = targets.map((): SideFigures => ({ rates: [], errors: 0, latencies: [], serverUs: [], backendUs: [], clientUs: [], serverCores: [], loadCores: [] }));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
     for (const i of order) {
@@ -389,6 +397,7 @@ async function interleaved(targets: readonly Target[], concurrency: number, ms: 
       f.backendUs.push(perRequest(result.cpu.backend));
       f.clientUs.push(perRequest(result.cpu.client));
       f.serverCores.push(result.cpu.server / result.seconds);
+      f.loadCores.push((result.cpu.backend + result.cpu.client) / result.seconds);
       for (const l of result.latencies) f.latencies.push(l);
     }
   }
@@ -479,7 +488,7 @@ let backendPid = 0;
 
 const us = (n: number) => fmt(n, 1);
 
-function printCpu(label: string, g: SideFigures, b: SideFigures): void {
+function printCpu(label: string, g: SideFigures, b: SideFigures, saturated: boolean): void {
   const gUs = median(g.serverUs);
   const bUs = median(b.serverUs);
   console.log(
@@ -487,6 +496,19 @@ function printCpu(label: string, g: SideFigures, b: SideFigures): void {
       `; server busy ${fmt(median(g.serverCores), 2)} / ${fmt(median(b.serverCores), 2)} cores` +
       `; backend ${us(median(g.backendUs))} / ${us(median(b.backendUs))} µs, load generator ${us(median(g.clientUs))} / ${us(median(b.clientUs))} µs`,
   );
+  if (!saturated || !PIN) return;
+  // Pinned, each server should keep its own CPU busy; if it does not, something else held it back (the
+  // load generator and backend on their CPUs, or another process), and the ratio measures that instead.
+  const otherCpus = CPUS - 1;
+  for (const [side, f] of [['gateway', g], ['baseline', b]] as const) {
+    const busy = median(f.serverCores);
+    const load = median(f.loadCores);
+    if (busy >= SATURATED_CORES) continue;
+    console.log(
+      `  warning: the ${side} kept only ${fmt(busy, 2)} of its CPU busy (load generator and backend: ${fmt(load, 2)} of ${otherCpus}); ` +
+        `${load >= otherCpus * SATURATED_CORES ? 'the load side was the limit' : 'another process competed for the CPU'}: these figures understate the ${side}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -563,7 +585,7 @@ async function main(): Promise<void> {
     `  ratio gateway/baseline: ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'})` +
       `; errors: gateway ${gHigh.errors}, baseline ${bHigh.errors}`,
   );
-  printCpu(`concurrency ${HIGH_CONCURRENCY}`, gHigh, bHigh);
+  printCpu(`concurrency ${HIGH_CONCURRENCY}`, gHigh, bHigh, true);
 
   const lowMs = ROUND_MS / 2;
   const [gLow, bLow] = (await interleaved([gateway, baseline], 1, lowMs, ROUNDS)) as [SideFigures, SideFigures];
@@ -581,7 +603,7 @@ async function main(): Promise<void> {
     );
   }
   if (gLow.errors + bLow.errors > 0) console.log(`  errors at concurrency 1: gateway ${gLow.errors}, baseline ${bLow.errors}`);
-  printCpu('concurrency 1', gLow, bLow);
+  printCpu('concurrency 1', gLow, bLow, false);
 
   // ---- Memory
   console.log(`\nmemory: ${fmt(SESSIONS)} concurrent legacy SSE sessions (GET ${PREFIX}/sse) on the gateway process (pid ${gatewayProc.pid})`);

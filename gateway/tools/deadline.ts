@@ -5,11 +5,11 @@
  * late and never early; a cancellation is seen within one tick. The timer runs only while deadlines are
  * pending, so an idle gateway schedules nothing.
  *
- * Why not a timer and an 'abort' listener per call: both cost more than they seem in Bun. Measured with
- * bench/gateway-throughput.ts' setup (server pinned to one core, 64 connections), adding and removing
- * one 'abort' listener per request on a signal costs about 5 µs of CPU per request (mostly in GC:
- * EventTarget listeners keep wrappers alive through opaque roots, which every collection revisits),
- * about 10 % of a minimal proxy's whole cost; polling `signal.aborted` here costs nothing per call.
+ * Why not a timer and an 'abort' listener per call: in Bun the listener costs more than it seems.
+ * Measured in bench/gateway-throughput.ts' setup (server pinned to one core, 64 connections), a minimal
+ * proxy that adds and removes one 'abort' listener per request spent about 5 µs more CPU per request
+ * (58 → 63 µs) and twice as long in garbage collection; a second AbortController without a listener
+ * cost under 1 µs. Polling `signal.aborted` on the sweep costs nothing per call.
  */
 
 export type FireReason = 'timeout' | 'cancelled';

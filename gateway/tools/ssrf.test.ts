@@ -113,6 +113,24 @@ describe('ssrf', () => {
     expect(calls).toEqual(['api.example.com', 'api.example.com']);
   });
 
+  it('answers synchronously, without a promise, once the verdict is cached', async () => {
+    const { resolve } = fakeResolver({ 'api.example.com': ['93.184.215.14'] });
+    const g = createSsrfGuard({ allowedNetworks: ['127.0.0.1/32'], resolve });
+    // An IP literal: judged on the spot, and the same frozen verdict object every time.
+    const literal = g.check(new URL('http://127.0.0.1:8080/a'));
+    expect(literal).not.toBeInstanceOf(Promise);
+    expect(g.check(new URL('http://127.0.0.1:8080/b'))).toBe(literal);
+    // A host name: a promise while the lookup runs, the cached decision afterwards.
+    const first = g.check(new URL('http://api.example.com/a'));
+    expect(first).toBeInstanceOf(Promise);
+    const pinned = await first;
+    const again = g.check(new URL('http://api.example.com/b?q=1'));
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toEqual({ ok: true, pinnedUrl: new URL('http://93.184.215.14/b?q=1'), hostHeader: 'api.example.com' });
+    expect(pinned).toEqual({ ok: true, pinnedUrl: new URL('http://93.184.215.14/a'), hostHeader: 'api.example.com' });
+    expect(g.check(new URL('https://api.example.com/'))).toEqual({ ok: true });
+  });
+
   it('keeps the cache bounded when many hosts are resolved', async () => {
     const table: Record<string, string[]> = {};
     for (let i = 0; i < 5; i++) table[`h${i}.example.com`] = ['93.184.215.14'];
