@@ -5,11 +5,13 @@
  *
  * prom-client serves everything except the four per-request series (requests and tool calls, counts
  * and latencies), which are hand-written here: prom-client's `labels(...)` builds a label object, a
- * bound function and two closures per call, and every `inc`/`observe` re-hashes and re-validates the
- * labels and converts float bucket bounds to property keys. Measured with bench/gateway-throughput.ts
- * (gateway pinned to one core, 64 connections): the two calls per tools/call cost 10–20 µs of CPU per
- * request, 10–15 % of the gateway's whole per-request cost; the series below cost well under 1 µs.
- * Their text exposition follows prom-client's byte for byte.
+ * bound function and closures per call, and every `inc`/`observe` re-validates and re-hashes the
+ * labels and looks buckets up by float keys. Measured: `rpc()` + `toolCall()` cost 1.9 µs with
+ * prom-client and 70 ns here in a tight loop; in the setup of bench/gateway-throughput.ts (gateway
+ * pinned to one core, 16 interleaved rounds) the gateway needed 67.7 µs of CPU per request with
+ * prom-client and 59.7 µs with these (baseline proxy: 38 µs). Passing cached label objects to
+ * prom-client's `inc`/`observe` instead of `labels(...)` saves only a fifth of its cost. Their text
+ * exposition follows prom-client's byte for byte (metrics.test.ts compares them).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 

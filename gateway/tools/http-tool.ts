@@ -8,6 +8,7 @@ import type { Duration, Server, Tool as ToolSpec } from '../config/schema.ts';
 import type { CallContext, CallToolResult, Tool } from '../routing/endpoint.ts';
 import { compile, type Template, TemplateError } from '../template/index.ts';
 import { type CompiledArg, compileArgs, prepareArgs, ToolCompileError } from './args.ts';
+import { toolDeadlines } from './deadline.ts';
 import { buildInputSchema } from './input-schema.ts';
 import {
   binaryResult,
@@ -22,7 +23,6 @@ import {
   statusErrorResult,
   textResult,
 } from './response.ts';
-import { toolDeadlines } from './deadline.ts';
 import type { SsrfGuard } from './ssrf.ts';
 import { deepFreeze } from './util.ts';
 
@@ -348,8 +348,10 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
       else url.searchParams.append(a.name, stringForm(v));
     }
 
-    // Frozen: send() copies before changing a header, so the shared object is never written.
-    if (fixedHeaders !== undefined) return { url, method, headers: fixedHeaders as Record<string, string>, body: undefined, config: configValue, request };
+    if (fixedHeaders !== undefined) {
+      // Frozen: send() copies before changing a header, so the shared object is never written.
+      return { url, method, headers: fixedHeaders as Record<string, string>, body: undefined, config: configValue, request };
+    }
 
     // Client headers: only those the tool names. Templates read others through .Request.Headers.
     const headers: Record<string, string> = {};
