@@ -10,6 +10,7 @@ import { type DemoBackend, startDemoBackend } from '../demo/backend.ts';
 import { loadSettings } from '../gateway/config/settings.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { createLogger } from '../gateway/obs/log.ts';
+import { parseSse, type SseEvent } from './support/mcp-fixture.ts';
 
 const REPO = join(import.meta.dir, 'fixtures', 'e2e-repo');
 const REST = '/e2e/rest';
@@ -27,12 +28,6 @@ interface JsonRpcMessage {
   error?: { code: number; message: string; data?: unknown };
 }
 
-interface SseEvent {
-  event: string;
-  data: string;
-  id?: string;
-}
-
 const initializeRequest = (id: number | string = 1) => ({
   jsonrpc: '2.0',
   id,
@@ -40,29 +35,6 @@ const initializeRequest = (id: number | string = 1) => ({
   params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'http-rules-test', version: '1.0.0' } },
 });
 
-/** Parses complete SSE events out of `text` (WHATWG rules: default event "message", data lines joined). */
-function parseSse(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.replace(/\r\n?/g, '\n').split('\n\n')) {
-    let event = 'message';
-    const data: string[] = [];
-    let id: string | undefined;
-    let any = false;
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-      else if (field === 'id') id = value;
-      else continue;
-      any = true;
-    }
-    if (any) events.push(id === undefined ? { event, data: data.join('\n') } : { event, data: data.join('\n'), id });
-  }
-  return events;
-}
 
 /** The JSON-RPC messages of a POST answer, whether it came as JSON or as an SSE stream. */
 async function messagesOf(res: Response): Promise<JsonRpcMessage[]> {
