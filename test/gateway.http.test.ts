@@ -10,7 +10,7 @@ import { type DemoBackend, startDemoBackend } from '../demo/backend.ts';
 import { loadSettings } from '../gateway/config/settings.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { createLogger } from '../gateway/obs/log.ts';
-import { parseSse, type SseEvent } from './support/mcp-fixture.ts';
+import { parseSse, SseReader } from './support/mcp-fixture.ts';
 
 const REPO = join(import.meta.dir, 'fixtures', 'e2e-repo');
 const REST = '/e2e/rest';
@@ -50,41 +50,6 @@ async function messagesOf(res: Response): Promise<JsonRpcMessage[]> {
       .map((e) => JSON.parse(e.data) as JsonRpcMessage);
   }
   return [];
-}
-
-/** Reads SSE events from a streaming response one at a time. */
-class SseReader {
-  private readonly reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> };
-  private readonly decoder = new TextDecoder();
-  private buffer = '';
-  private readonly queue: SseEvent[] = [];
-
-  constructor(res: Response) {
-    if (!res.body) throw new Error('SSE response has no body');
-    this.reader = res.body.getReader();
-  }
-
-  async next(): Promise<SseEvent> {
-    for (;;) {
-      const queued = this.queue.shift();
-      if (queued) return queued;
-      const { done, value } = await this.reader.read();
-      if (done) throw new Error('SSE stream ended');
-      this.buffer += this.decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-      const end = this.buffer.lastIndexOf('\n\n');
-      if (end < 0) continue;
-      this.queue.push(...parseSse(this.buffer.slice(0, end)));
-      this.buffer = this.buffer.slice(end + 2);
-    }
-  }
-
-  /** The next event of type `event`, skipping others (priming events, keep-alives). */
-  async nextOf(event: string): Promise<SseEvent> {
-    for (;;) {
-      const e = await this.next();
-      if (e.event === event && e.data !== '') return e;
-    }
-  }
 }
 
 let backend: DemoBackend;

@@ -234,6 +234,14 @@ export class SseReader {
     return out;
   }
 
+  /** The next event of type `event` with data, skipping others (priming events, keep-alives). */
+  async nextOf(event: string): Promise<SseEvent> {
+    for (;;) {
+      const e = await this.next();
+      if (e.event === event && e.data !== '') return e;
+    }
+  }
+
   cancel(): Promise<void> {
     return this.reader.cancel();
   }
