@@ -4,12 +4,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const ADMIN = import.meta.dir;
 const ROOT = resolve(ADMIN, '..');
-const transpiler = new Bun.Transpiler({ loader: 'ts' });
+const transpiler = new Bun.Transpiler({ loader: 'tsx' });
 
 /** Every import of the admin's non-test sources, resolved relative to the project root. */
 function imports(): { file: string; target: string }[] {
   const out: { file: string; target: string }[] = [];
-  for (const file of new Bun.Glob('**/*.ts').scanSync(ADMIN)) {
+  for (const file of new Bun.Glob('**/*.{ts,tsx}').scanSync(ADMIN)) {
     if (file.endsWith('.test.ts') || file === 'test-support.ts') continue;
     const path = join(ADMIN, file);
     for (const imp of transpiler.scanImports(readFileSync(path, 'utf8'))) {

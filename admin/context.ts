@@ -3,6 +3,7 @@
  */
 import { LoginThrottle } from './modules/auth/throttle.ts';
 import { type AdminSettings, durationMs, publicOrigin, trustedOrigins } from './settings.ts';
+import type { ConfigRepo } from './git/repo.ts';
 import type { WebStore } from './store/types.ts';
 
 export interface AdminContext {
@@ -19,6 +20,8 @@ export interface AdminContext {
   readonly secureCookies: boolean;
   readonly sessionTtlMs: number;
   readonly sessionIdleMs: number;
+  /** The admin's clone of the config repo; absent when no config repo is configured (config pages say so). */
+  readonly repo: ConfigRepo | undefined;
 }
 
 export interface AdminDeps {
@@ -26,6 +29,7 @@ export interface AdminDeps {
   settings: AdminSettings;
   now?: () => Date;
   fetch?: typeof fetch;
+  repo?: ConfigRepo;
 }
 
 export function createContext(deps: AdminDeps): AdminContext {
@@ -39,5 +43,6 @@ export function createContext(deps: AdminDeps): AdminContext {
     secureCookies: publicOrigin(deps.settings).startsWith('https:'),
     sessionTtlMs: durationMs(deps.settings.sessionTtl),
     sessionIdleMs: durationMs(deps.settings.sessionIdle),
+    repo: deps.repo,
   };
 }

@@ -16,6 +16,8 @@ import { type AdminContext, type AdminDeps, createContext } from './context.ts';
 import { AdminError, type AdminErrorCode } from './errors.ts';
 import { NoQuery } from './model.ts';
 import { auditRoutes } from './modules/audit/index.ts';
+import { consoleRoutes } from './modules/console/index.ts';
+import { consoleError } from './modules/console/http.ts';
 import { authRoutes } from './modules/auth/index.ts';
 import { gatewaysRoutes } from './modules/gateways/index.ts';
 import { tenantsRoutes } from './modules/tenants/index.ts';
@@ -23,6 +25,7 @@ import { tokensRoutes } from './modules/tokens/index.ts';
 import { usersRoutes } from './modules/users/index.ts';
 import { trustedOrigins } from './settings.ts';
 import { StoreError } from './store/types.ts';
+import type { Viewer } from '../views/layout.tsx';
 
 export const VERSION: string = pkg.version;
 
@@ -93,6 +96,13 @@ function mapError(code: string | number, error: unknown, request: Request): Resp
   return errorResponse('internal', 'internal error');
 }
 
+const API_PATHS = ['/api', '/swagger', '/health_check'];
+
+function isApiPath(url: string): boolean {
+  const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
+  return API_PATHS.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`));
+}
+
 /** Builds the admin app from its dependencies; nothing listens until the caller calls `listen`. */
 export function createAdminApp(deps: AdminDeps) {
   const ctx: AdminContext = createContext(deps);
@@ -115,7 +125,11 @@ export function createAdminApp(deps: AdminDeps) {
       const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
       if (path.startsWith('/api/') || path === '/api') set.headers['cache-control'] = 'no-store';
     })
-    .onError(({ code, error, request }) => mapError(code, error, request))
+    .onError((c) => {
+      // The API and its docs answer JSON errors; everything else is the console, which answers HTML.
+      const { code, error, request } = c;
+      return isApiPath(request.url) ? mapError(code, error, request) : consoleError(error, code, request, (c as { viewer?: Viewer }).viewer);
+    })
     .onStart(({ server }) => {
       // Listening on port 0: the default public origin is known only now.
       const port = server?.port;
@@ -163,7 +177,8 @@ export function createAdminApp(deps: AdminDeps) {
       },
       { query: NoQuery, detail: { tags: ['system'], summary: 'Liveness: answers 200 when the data store answers', security: [] } },
     )
-    .use(api);
+    .use(api)
+    .use(consoleRoutes(ctx));
   spec = async () => (await (await app.handle(new Request('http://localhost/swagger/json'))).json()) as OpenApiDoc;
   return app;
 }

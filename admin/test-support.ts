@@ -11,6 +11,7 @@ import { type AdminApp, createAdminApp } from './server.ts';
 import { type AdminSettings, defaultSettings } from './settings.ts';
 import { openStore } from './store/open.ts';
 import type { WebStore } from './store/types.ts';
+import type { ConfigRepo } from './git/repo.ts';
 
 export const ORIGIN = 'http://admin.test';
 export const ADMIN_PASSWORD = 'admin-password-1';
@@ -49,13 +50,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(opts: { settings?: Partial<AdminSettings>; fetch?: typeof fetch } = {}): Promise<Harness> {
+export async function harness(opts: { settings?: Partial<AdminSettings>; fetch?: typeof fetch; repo?: ConfigRepo } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-admin-'));
   const clock = new Clock();
   const store = await openStore(`sqlite:${join(dir, 'admin.sqlite')}`, { now: clock.now });
   const settings: AdminSettings = { ...defaultSettings(), publicOrigin: ORIGIN, bootstrapPassword: ADMIN_PASSWORD, ...opts.settings };
   await bootstrapAdmin(store, settings, clock.now);
-  const app = createAdminApp({ store, settings, now: clock.now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const app = createAdminApp({ store, settings, now: clock.now, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.repo ? { repo: opts.repo } : {}) });
 
   const request: Harness['request'] = (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
