@@ -18,6 +18,11 @@ import { NoQuery } from './model.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { consoleRoutes } from './modules/console/index.ts';
 import { consoleError } from './modules/console/http.ts';
+import { adminPages } from './modules/console/admin-pages.ts';
+import { configPages } from './modules/configs/pages.ts';
+import { dashboardPages } from './modules/dashboard/pages.ts';
+import { historyPages } from './modules/history/pages.ts';
+import { importPages } from './modules/imports/pages.ts';
 import { authRoutes } from './modules/auth/index.ts';
 import { gatewaysRoutes } from './modules/gateways/index.ts';
 import { tenantsRoutes } from './modules/tenants/index.ts';
@@ -178,7 +183,12 @@ export function createAdminApp(deps: AdminDeps) {
       { query: NoQuery, detail: { tags: ['system'], summary: 'Liveness: answers 200 when the data store answers', security: [] } },
     )
     .use(api)
-    .use(consoleRoutes(ctx));
+    .use(consoleRoutes(ctx))
+    .use(dashboardPages(ctx))
+    .use(configPages(ctx))
+    .use(historyPages(ctx))
+    .use(importPages(ctx))
+    .use(adminPages(ctx));
   spec = async () => (await (await app.handle(new Request('http://localhost/swagger/json'))).json()) as OpenApiDoc;
   return app;
 }

@@ -7,11 +7,11 @@
  * environment only: a command-line flag would show them to every user of the host in `ps`. They never
  * appear in an issue message or in `redactSettings` output.
  */
-import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { closest, formatIssue } from '../gateway/config/issues.ts';
-import { compileChecker, parseYaml, schemaIssues, show } from '../gateway/config/load.ts';
+import { closest } from '../gateway/config/issues.ts';
+import { compileChecker, show } from '../gateway/config/load.ts';
+import { nonEmpty, readSettingsFile } from '../gateway/config/settings-file.ts';
 import { Duration } from '../gateway/config/schema.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -206,7 +206,8 @@ export function loadSettings(input: SettingsInput): { settings: AdminSettings; i
   let settings = defaultSettings();
 
   const settingsFile = flags.get(SETTINGS_FLAG) ?? nonEmpty(input.env[SETTINGS_ENV]);
-  if (settingsFile !== undefined) settings = readSettingsFile(settingsFile, issues) ?? settings;
+  if (settingsFile !== undefined) settings = readSettingsFile(settingsFile, AdminSettings, settingsChecker, issues, secretPathsOf) ?? settings;
+  if (settings.publicOrigin !== undefined) settings.publicOrigin = originOf(settings.publicOrigin) ?? settings.publicOrigin;
 
   for (const option of OPTIONS) {
     if (!option.env) continue;
@@ -290,34 +291,12 @@ function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v === '' ? undefined : v;
-}
-
-/** Reads and validates a settings file; returns the merged settings, or undefined after an issue. */
-function readSettingsFile(path: string, issues: string[]): AdminSettings | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    issues.push(`${path}: cannot read settings file${code ? ` (${code})` : ''}`);
-    return undefined;
-  }
-  // An empty settings file is valid: every setting keeps its default.
-  const parsed = parseYaml(path, text, { empty: 'null' });
-  for (const i of parsed.issues) issues.push(formatIssue(i));
-  if (parsed.value === undefined) return undefined;
-  const value = Value.Default(AdminSettings, parsed.value === null ? {} : structuredClone(parsed.value));
-  if (settingsChecker.Check(value)) {
-    if (value.publicOrigin !== undefined) value.publicOrigin = originOf(value.publicOrigin) ?? value.publicOrigin;
-    return value;
-  }
-  const secretPaths = new Set(['bootstrapPassword']);
+/** Paths whose values an issue must not echo. */
+function secretPathsOf(value: unknown): Set<string> {
+  const paths = new Set(['bootstrapPassword']);
   const gateways = (value as { gateways?: unknown }).gateways;
-  if (Array.isArray(gateways)) gateways.forEach((_, i) => secretPaths.add(`gateways[${i}].webhookSecret`));
-  for (const i of schemaIssues(settingsChecker, value, parsed.source, path, { secretPaths })) issues.push(formatIssue(i));
-  return undefined;
+  if (Array.isArray(gateways)) gateways.forEach((_, i) => paths.add(`gateways[${i}].webhookSecret`));
+  return paths;
 }
 
 /** Splits `--name value` and `--name=value`; unknown flags and stray arguments are issues. */

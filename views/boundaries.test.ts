@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const transpiler = new Bun.Transpiler({ loader: 'tsx' });
 /** What the transpiler adds for JSX itself; the runtime really used is @kitajs/html (tsconfig's jsxImportSource). */
@@ -14,7 +14,8 @@ describe('views boundaries', () => {
       if (file.endsWith('.test.ts')) continue;
       files++;
       for (const { path } of transpiler.scanImports(readFileSync(join(import.meta.dir, file), 'utf8'))) {
-        const ok = JSX_RUNTIME.has(path) || path.startsWith('@kitajs/html') || (path.startsWith('./') && !path.includes('..'));
+        const inViews = path.startsWith('.') && resolve(dirname(join(import.meta.dir, file)), path).startsWith(`${import.meta.dir}/`);
+        const ok = JSX_RUNTIME.has(path) || path.startsWith('@kitajs/html') || inViews;
         if (!ok) bad.push(`${file} imports ${path}`);
       }
     }

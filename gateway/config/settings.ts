@@ -6,10 +6,10 @@
  * `${VAR}` pre-processing let an environment value inject YAML). The webhook secret never appears in
  * an issue message or in `redactSettings` output.
  */
-import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { closest, formatIssue } from './issues.ts';
-import { compileChecker, parseYaml, schemaIssues, show } from './load.ts';
+import { closest } from './issues.ts';
+import { compileChecker, show } from './load.ts';
+import { nonEmpty, readSettingsFile } from './settings-file.ts';
 import { GatewaySettings } from './schema.ts';
 
 /** Inputs of `loadSettings`: arguments after the script name, the environment, and a default settings file. */
@@ -146,7 +146,7 @@ export function loadSettings(input: SettingsInput): { settings: GatewaySettings;
   let settings = defaultSettings();
 
   const settingsFile = flags.get(SETTINGS_FLAG) ?? nonEmpty(input.env[SETTINGS_ENV]) ?? input.file;
-  if (settingsFile !== undefined) settings = readSettingsFile(settingsFile, issues) ?? settings;
+  if (settingsFile !== undefined) settings = readSettingsFile(settingsFile, GatewaySettings, settingsChecker, issues, () => SECRET_PATHS) ?? settings;
 
   for (const option of OPTIONS) {
     if (!option.env) continue;
@@ -163,30 +163,6 @@ export function loadSettings(input: SettingsInput): { settings: GatewaySettings;
     if (problem) issues.push(`${option.flag}: ${problem}`);
   }
   return { settings, issues };
-}
-
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v === '' ? undefined : v;
-}
-
-/** Reads and validates a settings file; returns the merged settings, or undefined after an issue. */
-function readSettingsFile(path: string, issues: string[]): GatewaySettings | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    issues.push(`${path}: cannot read settings file${code ? ` (${code})` : ''}`);
-    return undefined;
-  }
-  // An empty settings file is valid: every setting keeps its default.
-  const parsed = parseYaml(path, text, { empty: 'null' });
-  for (const i of parsed.issues) issues.push(formatIssue(i));
-  if (parsed.value === undefined) return undefined;
-  const value = Value.Default(GatewaySettings, parsed.value === null ? {} : structuredClone(parsed.value));
-  if (settingsChecker.Check(value)) return value;
-  for (const i of schemaIssues(settingsChecker, value, parsed.source, path, { secretPaths: SECRET_PATHS })) issues.push(formatIssue(i));
-  return undefined;
 }
 
 /** Splits `--name value`, `--name=value` and boolean flags; unknown flags and stray arguments are issues. */
