@@ -4,7 +4,7 @@
  * clone behave the same on every machine, whatever the global git config says.
  */
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { type GitCredentials, gitEnvironment } from '../../gateway/config/sources/git.ts';
+import { type GitCredentials, gitEnvironment, summarize as summarizeGitOutput } from '../../gateway/config/sources/git.ts';
 import { redactText } from '../../gateway/config/sources/source.ts';
 import type { GitAuthor } from './repo.ts';
 
@@ -71,21 +71,7 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Lines of git's output that say nothing about the failure: hints, boilerplate, ref updates. */
-const NOISE = [/^hint:/i, /^Please make sure you have the correct access rights/i, /^and the repository exists\.?$/i, /^From /, /^To /];
-
-/**
- * git's output boiled down to what went wrong, on one line, with credentials removed: `fatal:`/`error:`
- * prefixes, hints and boilerplate dropped, or simple-git's reason (a timeout).
- */
+/** git's output on one line (the gateway source's summary), with credentials removed. */
 export function summarize(err: unknown, secrets: readonly (string | undefined)[]): string {
-  const lines = errorText(err)
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !NOISE.some((re) => re.test(l)))
-    .map((l) => l.replace(/^(fatal|error):\s*/i, ''));
-  let message = lines.join('; ') || 'git failed';
-  if (/block timeout reached/i.test(message)) message = 'git command timed out (no output for too long)';
-  if (message.length > 500) message = `${message.slice(0, 500)}…`;
-  return redactText(message, secrets);
+  return redactText(summarizeGitOutput(errorText(err)), secrets);
 }

@@ -478,6 +478,7 @@ describe('git source helpers', () => {
       HOME: '/home/gw',
       GIT_SSL_CAINFO: '/etc/ca.pem',
       GIT_TERMINAL_PROMPT: '0',
+      LC_ALL: 'C',
       GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
       GIT_ASKPASS: '/data/git-askpass.sh',
       GATEWAY_GIT_USERNAME: 'bot',
@@ -491,7 +492,7 @@ describe('git source helpers', () => {
       credentials: undefined,
       askpassPath: '/data/git-askpass.sh',
     });
-    expect(env).toEqual({ GIT_SSH_COMMAND: 'ssh -i /keys/deploy', GIT_TERMINAL_PROMPT: '0' });
+    expect(env).toEqual({ GIT_SSH_COMMAND: 'ssh -i /keys/deploy', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
   });
 
   it('answers git\'s prompts from the environment in the askpass script', async () => {

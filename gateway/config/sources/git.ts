@@ -160,6 +160,8 @@ export function gitEnvironment(opts: {
     out[key] = value;
   }
   out.GIT_TERMINAL_PROMPT = '0';
+  // Rejected pushes and missing branches are recognised by git's English messages.
+  out.LC_ALL = 'C';
   // ssh would ask on /dev/tty for an unknown host key or a passphrase; batch mode fails instead.
   if (out.GIT_SSH_COMMAND === undefined && out.GIT_SSH === undefined) out.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
   if (opts.ceiling !== undefined) out.GIT_CEILING_DIRECTORIES = opts.ceiling;
@@ -396,7 +398,7 @@ const NOISE = [
  * boilerplate dropped (but ssh's and the server's own lines kept), or simple-git's reason (a timeout,
  * an abort).
  */
-function summarize(text: string): string {
+export function summarize(text: string): string {
   const lines = text
     .split(/\r?\n/)
     .map((l) => l.trim())
