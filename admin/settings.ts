@@ -13,6 +13,7 @@ import { closest } from '../gateway/config/issues.ts';
 import { compileChecker, show } from '../gateway/config/load.ts';
 import { nonEmpty, readSettingsFile } from '../gateway/config/settings-file.ts';
 import { Duration } from '../gateway/config/schema.ts';
+import { redactUrl } from '../gateway/config/sources/source.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -266,6 +267,7 @@ export function redactSettings(settings: AdminSettings): AdminSettings {
   const copy = structuredClone(settings);
   if (copy.bootstrapPassword !== undefined) copy.bootstrapPassword = '***';
   copy.gateways = copy.gateways.map((g) => (g.webhookSecret === undefined ? g : { ...g, webhookSecret: '***' }));
+  if (copy.configRepo !== undefined) copy.configRepo = redactUrl(copy.configRepo);
   return copy;
 }
 

@@ -139,7 +139,8 @@ export class Reconciler {
   private finish(result: ReloadResult): ReloadResult {
     this.state.reloads[result.outcome]++;
     this.deps.onResult?.(result);
-    const level = result.outcome === 'applied' || result.outcome === 'unchanged' ? 'info' : 'error';
+    // Polls find nothing new most of the time: that is debug, not news.
+    const level = result.outcome === 'applied' ? 'info' : result.outcome === 'unchanged' ? 'debug' : 'error';
     this.deps.log(level, `reload ${result.outcome}`, {
       revision: result.revision,
       message: result.message,

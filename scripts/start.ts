@@ -1,9 +1,12 @@
 /**
- * `bun run start`: the embedded default on one machine. Starts every service below as a child process,
- * waits until each answers its health URL, prints where to connect, and keeps them running together:
- * Ctrl-C (SIGINT), SIGTERM, or any one of them exiting stops the others.
+ * `bun run start`: the embedded default on one machine. Seeds a local bare config repo under the data
+ * dir on the first start (`.data/config.git`, from `config-repo/`), then starts every service below as
+ * a child process, waits until each answers its health URL, prints where to connect, and keeps them
+ * running together: Ctrl-C (SIGINT), SIGTERM, or any one of them exiting stops the others.
  */
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { checkoutTip, type ConfigRepoInfo, ensureConfigRepo } from './embedded.ts';
 
 /** One child process of the embedded default. Adding a process is adding one entry to SERVICES. */
 interface Service {
@@ -19,7 +22,13 @@ interface Service {
 }
 
 const ROOT = join(import.meta.dir, '..');
-const CONFIG_DIR = 'config-repo';
+/** Shared by the gateway (PID file, clone) and the admin (SQLite file, its clone of the config repo). */
+const DATA_DIR = resolve(ROOT, process.env.DATA_DIR || '.data');
+/** The config repo of the embedded default: the gateway follows its branch, the console commits to it. */
+const CONFIG_REPO = join(DATA_DIR, 'config.git');
+const BRANCH = 'main';
+/** Seconds between the gateway's polls of the repo: a safety net behind the admin's reload webhook. */
+const POLL_INTERVAL_S = 15;
 const GATEWAY_URL = 'http://127.0.0.1:5235';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -42,10 +51,21 @@ const SERVICES: Service[] = [
   },
   {
     name: 'gateway',
-    // The sample configs call the demo backend on loopback, which the SSRF guard refuses unless allowed.
-    cmd: [BUN, 'gateway/main.ts', '--config', CONFIG_DIR, '--allowed-networks', '127.0.0.1/32,::1'],
+    cmd: [
+      BUN,
+      'gateway/main.ts',
+      '--config',
+      CONFIG_REPO,
+      '--branch',
+      BRANCH,
+      '--poll-interval',
+      String(POLL_INTERVAL_S),
+      // The sample configs call the demo backend on loopback, which the SSRF guard refuses unless allowed.
+      '--allowed-networks',
+      '127.0.0.1/32,::1',
+    ],
     health: `${GATEWAY_URL}/health_check`,
-    env: { GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    env: { GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, DATA_DIR },
     banner: gatewayBanner,
   },
   {
@@ -54,8 +74,8 @@ const SERVICES: Service[] = [
     // generated password once unless ADMIN_BOOTSTRAP_PASSWORD is set.
     cmd: [BUN, 'admin/main.ts'],
     health: `${ADMIN_URL}/health_check`,
-    env: { ADMIN_GATEWAYS: GATEWAY_URL, ADMIN_GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, ADMIN_CONFIG_REPO: CONFIG_DIR },
-    banner: () => [`Admin          ${ADMIN_URL}  (REST API: /api, OpenAPI: /swagger)`],
+    env: { ADMIN_GATEWAYS: GATEWAY_URL, ADMIN_GATEWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, ADMIN_CONFIG_REPO: CONFIG_REPO, DATA_DIR },
+    banner: adminBanner,
   },
 ];
 
@@ -151,19 +171,36 @@ async function gatewayBanner(): Promise<string[]> {
   return lines;
 }
 
-/** `tenant/config/name` of every upstream (mcpServers entry) in the config directory. */
+/** `tenant/config/name` of every upstream (mcpServers entry) on the branch the gateway follows. */
 async function upstreamNames(): Promise<Set<string>> {
   const names = new Set<string>();
+  let tip: string | undefined;
   try {
+    tip = await checkoutTip(CONFIG_REPO, BRANCH);
     const { loadConfigDir } = await import('../gateway/config/load.ts');
-    const { configs } = await loadConfigDir(join(ROOT, CONFIG_DIR));
+    const { configs } = await loadConfigDir(tip);
     for (const { doc } of configs) {
       for (const upstream of doc.mcpServers ?? []) names.add(`${doc.tenant}/${doc.name}/${upstream.name}`);
     }
   } catch {
     // Only decorates the banner; the gateway itself reports config problems.
+  } finally {
+    if (tip !== undefined) await rm(tip, { recursive: true, force: true });
   }
   return names;
+}
+
+function adminBanner(): string[] {
+  const user = process.env.ADMIN_BOOTSTRAP_USER || 'admin';
+  return [
+    '',
+    `Console        ${ADMIN_URL}  (REST API: /api, OpenAPI: /swagger)`,
+    `               sign in as "${user}" with the password the admin printed when it created the account`,
+    '               (first start only, above), or ADMIN_BOOTSTRAP_PASSWORD if it was set then',
+    `Config repo    ${CONFIG_REPO}  (branch ${BRANCH})`,
+    '               the console commits here and the gateway follows it (webhook, and a poll every',
+    `               ${POLL_INTERVAL_S} s); to edit by hand: git clone ${CONFIG_REPO}, commit, push to ${BRANCH}`,
+  ];
 }
 
 const TRY_IT = `Try it:
@@ -192,6 +229,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+
+  let repo: ConfigRepoInfo;
+  try {
+    repo = await ensureConfigRepo({ path: CONFIG_REPO, branch: BRANCH });
+  } catch (err) {
+    console.error(`start: config repo: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  console.error(
+    repo.created
+      ? `start: created the config repo ${repo.path} (branch ${repo.branch}) from config-repo/`
+      : `start: using the config repo ${repo.path} (branch ${repo.branch} at ${repo.head.slice(0, 12)})`,
+  );
 
   for (const service of SERVICES) {
     const proc = Bun.spawn({
