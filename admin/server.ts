@@ -144,6 +144,8 @@ export function createAdminApp(deps: AdminDeps) {
       swagger({
         path: '/swagger',
         specPath: '/swagger/json',
+        // The console's HTML pages are not API operations.
+        exclude: [/^\/(?!api\/|health_check$)/],
         documentation: {
           info: {
             title: 'MCP gateway admin API',

@@ -1,5 +1,5 @@
 /** Small pieces shared by the console pages. Pure: props in, HTML string out. */
-import type { PropsWithChildren } from '@kitajs/html';
+import { escapeHtml, type PropsWithChildren } from '@kitajs/html';
 
 /** A problem in a config document, as the gateway's validator reports it. */
 export interface IssueView {
@@ -70,4 +70,13 @@ export function when(d: Date | string | null | undefined): string {
   if (d === null || d === undefined) return '—';
   const date = typeof d === 'string' ? new Date(d) : d;
   return Number.isNaN(date.getTime()) ? '—' : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * An attribute value from a user, a config or an upstream, fully escaped. kitajs escapes only `"` in
+ * attribute values: enough to stay inside the quotes, but `&` passes raw (`&quot;` typed by a user
+ * would come back as `"` in a re-rendered input) and `<` reaches the markup as is.
+ */
+export function attr(value: string): string {
+  return escapeHtml(value);
 }

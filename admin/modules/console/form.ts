@@ -1,0 +1,121 @@
+/**
+ * Console form posts, shared by the admin pages: reading `application/x-www-form-urlencoded` bodies
+ * (as Elysia parses them: a repeated field is a list), checking them against the REST API's own
+ * models (one set of rules for both), and answering a submission: the page section again with a
+ * notice, or with the error next to the failed form and the user's input kept (passwords never).
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { AdminError, type AdminErrorCode, invalid } from '../../errors.ts';
+import type { PageState } from '../../../views/admin/forms.tsx';
+import type { NavKey, Viewer } from '../../../views/layout.tsx';
+import { page, redirect } from './http.ts';
+
+/** A parsed form: field name → value, or values for a repeated field. */
+export type Form = Readonly<Record<string, string | readonly string[]>>;
+
+export function formOf(body: unknown): Form {
+  if (body === null || typeof body !== 'object') return {};
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return out;
+}
+
+/** A field's (first) value; `''` when absent. */
+export function text(f: Form, name: string): string {
+  const v = f[name];
+  return typeof v === 'string' ? v : (v?.[0] ?? '');
+}
+
+/** A multi-select's values, empty ones dropped. */
+export function list(f: Form, name: string): string[] {
+  const v = f[name];
+  const all = v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+  return all.filter((x) => x !== '');
+}
+
+/** A checkbox: browsers send it only when checked. */
+export function checkbox(f: Form, name: string): boolean {
+  return list(f, name).length > 0;
+}
+
+/** `/tenantIds/0` → `tenantIds[0]`. */
+function dotted(pointer: string): string {
+  let out = '';
+  for (const key of pointer.split('/').slice(1)) out += /^\d+$/.test(key) ? `[${key}]` : out === '' ? key : `.${key}`;
+  return out;
+}
+
+/**
+ * Checks `value` against an API model (`NewUserBody`, …) and returns it typed; the first problem
+ * becomes the same `validation` error the API answers (`body.username: Expected …`).
+ */
+export function checked<T extends TSchema>(schema: T, value: unknown): Static<T> {
+  const first = Value.Errors(schema, value).First();
+  if (first) throw invalid(`body.${dotted(first.path)}`, first.message);
+  return value as Static<T>;
+}
+
+const STATUS: Record<AdminErrorCode, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  internal: 500,
+};
+
+/** Fields never echoed back into a re-rendered form. */
+const SECRET = /password|^_csrf$/i;
+
+/** The page state for a form that failed with `e`: the message, the offending field, the input. */
+export function failed(e: AdminError, form: string, input: Form): PageState {
+  const values: Record<string, string | readonly string[]> = {};
+  for (const [k, v] of Object.entries(input)) if (!SECRET.test(k)) values[k] = v;
+  const field = e.path?.replace(/^body\./, '').replace(/[.[].*$/, '');
+  return { failed: { form, error: e.message.replace(/^body\./, ''), field, values } };
+}
+
+export interface Submission<T> {
+  request: Request;
+  viewer: Viewer;
+  /** Which form was posted (`create`, `edit:<id>`, …): where an error shows. */
+  form: string;
+  input: Form;
+  title: string;
+  active: NavKey;
+  /** The page a plain (non-htmx) post goes back to after a success (post/redirect/get). */
+  location: string;
+  /** The change, through the services. */
+  run: () => Promise<T>;
+  /** The page section in a state (re-reads the data). */
+  render: (state: PageState) => Promise<JSX.Element>;
+  notice: (result: T) => string;
+  /** A different answer to a success (a new token shown once, a re-issued session cookie). */
+  done?: (result: T) => Promise<Response> | Response;
+}
+
+/**
+ * Runs a form's change. Success: htmx gets the section with a notice, a plain post is redirected to
+ * the page. A refusal from a service (`AdminError`): the section with the error at the form, with its
+ * status (htmx 4 swaps 4xx answers too). Anything else goes to the console's error mapping.
+ */
+export async function submit<T>(s: Submission<T>): Promise<Response> {
+  let result: T;
+  try {
+    result = await s.run();
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    const headers: Record<string, string> = e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {};
+    const content = await s.render(failed(e, s.form, s.input));
+    return page(s.request, s.viewer, content, { title: s.title, active: s.active, status: STATUS[e.code], headers });
+  }
+  if (s.done) return s.done(result);
+  if (s.request.headers.get('hx-request') !== 'true') return redirect(s.request, s.location);
+  return page(s.request, s.viewer, await s.render({ notice: s.notice(result) }), { title: s.title, active: s.active });
+}
