@@ -11,7 +11,22 @@ export type AdminErrorCode =
   | 'conflict'
   | 'csrf'
   | 'rate_limited'
+  /** A service the admin depends on (the config repo) cannot be used now. */
+  | 'unavailable'
   | 'internal';
+
+/** The HTTP status of each code: the API and the console answer the same. */
+export const ERROR_STATUS: Readonly<Record<AdminErrorCode, number>> = Object.freeze({
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+});
 
 /** A failure a client can act on; `message` names the thing and the failure and never holds a secret. */
 export class AdminError extends Error {

@@ -9,7 +9,7 @@ export const ErrorBody = t.Object(
   {
     error: t.Object({
       code: t.Union(
-        ['not_found', 'forbidden', 'unauthorized', 'validation', 'conflict', 'csrf', 'rate_limited', 'internal'].map((c) => t.Literal(c)),
+        ['not_found', 'forbidden', 'unauthorized', 'validation', 'conflict', 'csrf', 'rate_limited', 'unavailable', 'internal'].map((c) => t.Literal(c)),
       ),
       message: t.String(),
       path: t.Optional(t.String({ description: 'For validation errors: the offending field, e.g. body.tenantIds[0].' })),

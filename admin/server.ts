@@ -13,7 +13,7 @@ import { swagger } from '@elysiajs/swagger';
 import { Elysia, ValidationError } from 'elysia';
 import pkg from '../package.json' with { type: 'json' };
 import { type AdminContext, type AdminDeps, createContext } from './context.ts';
-import { AdminError, type AdminErrorCode } from './errors.ts';
+import { AdminError, type AdminErrorCode, ERROR_STATUS } from './errors.ts';
 import { NoQuery } from './model.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { consoleRoutes } from './modules/console/index.ts';
@@ -34,16 +34,6 @@ import type { Viewer } from '../views/layout.tsx';
 
 export const VERSION: string = pkg.version;
 
-const STATUS: Record<AdminErrorCode, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  csrf: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  internal: 500,
-};
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -58,7 +48,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 });
 
 function errorResponse(code: AdminErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: { code, message, ...extra } }, { status: STATUS[code], headers });
+  return Response.json({ error: { code, message, ...extra } }, { status: ERROR_STATUS[code], headers });
 }
 
 /** `/body/tenantIds/0` in `body` → `body.tenantIds[0]`. */

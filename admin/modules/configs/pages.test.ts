@@ -375,7 +375,7 @@ describe('config pages without a config repo', () => {
     const bare = await harness();
     try {
       const res = await bare.request('GET', '/configs', { as: bare.admin });
-      expect(res.status).toBe(500);
+      expect(res.status).toBe(503);
       expect(await res.text()).toContain('ADMIN_CONFIG_REPO');
     } finally {
       await bare.close();

@@ -94,7 +94,7 @@ export function configPath(tenant: string, name: string): string {
 export function requireRepo(ctx: AdminContext): ConfigRepo {
   if (!ctx.repo) {
     throw new AdminError(
-      'internal',
+      'unavailable',
       'no config repository is configured: start the admin with ADMIN_CONFIG_REPO set to the config repo (a git URL or path), as `bun run start` does',
     );
   }
@@ -303,9 +303,9 @@ export function repoFailure(e: unknown, issues: IssueView[] = []): unknown {
     case 'not_found':
       return new AdminError('not_found', e.message);
     case 'push':
-      return new AdminError('internal', `the config repository refused the commit: ${e.message}`);
+      return new AdminError('unavailable', `the config repository refused the commit: ${e.message}`);
     case 'unavailable':
-      return new AdminError('internal', `the config repository is unavailable: ${e.message}`);
+      return new AdminError('unavailable', `the config repository is unavailable: ${e.message}`);
   }
 }
 

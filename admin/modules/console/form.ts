@@ -6,7 +6,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { AdminError, type AdminErrorCode, invalid } from '../../errors.ts';
+import { AdminError, ERROR_STATUS, invalid } from '../../errors.ts';
 import type { PageState } from '../../../views/admin/forms.tsx';
 import type { NavKey, Viewer } from '../../../views/layout.tsx';
 import { page, redirect } from './http.ts';
@@ -59,16 +59,6 @@ export function checked<T extends TSchema>(schema: T, value: unknown): Static<T>
   return value as Static<T>;
 }
 
-const STATUS: Record<AdminErrorCode, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  csrf: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  internal: 500,
-};
 
 /** Fields never echoed back into a re-rendered form. */
 const SECRET = /password|^_csrf$/i;
@@ -113,7 +103,7 @@ export async function submit<T>(s: Submission<T>): Promise<Response> {
     if (!(e instanceof AdminError)) throw e;
     const headers: Record<string, string> = e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {};
     const content = await s.render(failed(e, s.form, s.input));
-    return page(s.request, s.viewer, content, { title: s.title, active: s.active, status: STATUS[e.code], headers });
+    return page(s.request, s.viewer, content, { title: s.title, active: s.active, status: ERROR_STATUS[e.code], headers });
   }
   if (s.done) return s.done(result);
   if (s.request.headers.get('hx-request') !== 'true') return redirect(s.request, s.location);

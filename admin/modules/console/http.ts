@@ -9,7 +9,7 @@
  */
 import { Elysia, ValidationError } from 'elysia';
 import type { AdminContext } from '../../context.ts';
-import { AdminError } from '../../errors.ts';
+import { AdminError, ERROR_STATUS } from '../../errors.ts';
 import { StoreError } from '../../store/types.ts';
 import { ErrorBox } from '../../../views/components.tsx';
 import { Layout, type NavKey, type Viewer } from '../../../views/layout.tsx';
@@ -77,16 +77,6 @@ function csrfFrom(request: Request, body: unknown): string | null {
   return null;
 }
 
-const STATUS: Record<string, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  csrf: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  internal: 500,
-};
 
 /** Maps anything a console route throws to an HTML answer; the console's only status mapping. */
 export async function consoleError(error: unknown, code: string | number, request: Request, viewer: Viewer | undefined): Promise<Response> {
@@ -99,7 +89,7 @@ export async function consoleError(error: unknown, code: string | number, reques
   let status = 500;
   let message = 'internal error';
   if (error instanceof AdminError) {
-    status = STATUS[error.code] ?? 500;
+    status = ERROR_STATUS[error.code] ?? 500;
     message = error.message;
   } else if (error instanceof ValidationError) {
     status = 400;
