@@ -17,7 +17,7 @@
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { ASKPASS_SCRIPT, DEFAULT_GIT_TIMEOUT_MS, type GitCredentials, gitCredentials, remoteUrl } from '../../gateway/config/sources/git.ts';
+import { ASKPASS_SCRIPT, checkBranch, DEFAULT_GIT_TIMEOUT_MS, type GitCredentials, gitCredentials, remoteUrl } from '../../gateway/config/sources/git.ts';
 import { redactUrl } from '../../gateway/config/sources/source.ts';
 import { errorText, gitClient, summarize } from './client.ts';
 import { type DiffLine, parseUnifiedDiff } from './diff.ts';
@@ -626,22 +626,3 @@ function checkPerson(person: GitAuthor, role: string): GitAuthor {
   return { name, email };
 }
 
-/** A branch name git accepts and that cannot be taken for an option or a refspec. */
-function checkBranch(branch: string): string | undefined {
-  if (
-    branch === '' ||
-    branch === '@' ||
-    branch.startsWith('-') ||
-    branch.startsWith('/') ||
-    branch.endsWith('/') ||
-    branch.endsWith('.') ||
-    branch.endsWith('.lock') ||
-    branch.includes('..') ||
-    branch.includes('//') ||
-    branch.includes('@{') ||
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch)
-  ) {
-    return `invalid branch name ${JSON.stringify(branch)}`;
-  }
-  return undefined;
-}

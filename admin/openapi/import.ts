@@ -17,7 +17,7 @@
 import { Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { MAX_CONFIG_BYTES } from '../../gateway/config/load.ts';
 import { type Arg, type ArgItems, ARG_TYPES, type McpConfig, type Tool } from '../../gateway/config/schema.ts';
-import { prefixProblem } from '../../gateway/config/validate.ts';
+import { fitsType, prefixProblem } from '../../gateway/config/validate.ts';
 
 /** What to generate: the document's identity, its router prefix, and optional overrides. */
 export interface ImportOptions {
@@ -1204,7 +1204,7 @@ function argType(schema: Json): ArgType | undefined {
 function enumFor(schema: Json, type: ArgType | undefined): unknown[] | undefined {
   const values = schema.const !== undefined ? [schema.const] : schema.enum;
   if (!Array.isArray(values)) return undefined;
-  const kept = values.filter((v) => fits(v, type ?? 'string'));
+  const kept = values.filter((v) => fitsType(v, type ?? 'string'));
   return kept.length > 0 ? copy(kept) : undefined;
 }
 
@@ -1215,7 +1215,7 @@ function defaultFor(value: unknown, type: ArgType | undefined, values: unknown[]
   if ((type ?? 'string') === 'string') {
     if (typeof v === 'object') return undefined;
     v = String(v);
-  } else if (!fits(v, type!)) return undefined;
+  } else if (!fitsType(v, type!)) return undefined;
   if (values && !values.some((e) => JSON.stringify(e) === JSON.stringify(v))) return undefined;
   return copy(v);
 }
@@ -1262,22 +1262,6 @@ function stripBinary(schema: Json): Json {
   return rest;
 }
 
-function fits(value: unknown, type: ArgType): boolean {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'array':
-      return Array.isArray(value);
-    case 'object':
-      return isObject(value);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers

@@ -588,7 +588,7 @@ function typeWords(type: ArgType): string {
 }
 
 /** Whether a native YAML value has the JSON type `type`. */
-function fitsType(value: unknown, type: ArgType): boolean {
+export function fitsType(value: unknown, type: ArgType): boolean {
   switch (type) {
     case 'string':
       return typeof value === 'string';

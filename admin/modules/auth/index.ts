@@ -33,7 +33,8 @@ export function authPlugin(ctx: AdminContext) {
   });
 }
 
-function sessionCookie(ctx: AdminContext, value: string, maxAgeSeconds: number): string {
+/** The `Set-Cookie` value of the console session (an empty value with max-age 0 clears it). */
+export function sessionCookie(ctx: AdminContext, value: string, maxAgeSeconds: number): string {
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${ctx.secureCookies ? '; Secure' : ''}`;
 }
 

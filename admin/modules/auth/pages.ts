@@ -14,15 +14,14 @@ import { AccountSection } from '../../../views/admin/account.tsx';
 import type { Viewer } from '../../../views/layout.tsx';
 import type { Principal } from './authorize.ts';
 import { PasswordBody } from './model.ts';
-import { changePassword, SESSION_COOKIE, whoAmI } from './service.ts';
+import { sessionCookie } from './index.ts';
+import { changePassword, whoAmI } from './service.ts';
 
 const PAGE = { title: 'Account', active: 'account', location: '/account' } as const;
 const CHANGED = '/account?changed=1';
 
 export function accountPages(ctx: AdminContext) {
   const maxAge = Math.floor(ctx.sessionTtlMs / 1000);
-  const sessionCookie = (value: string): string =>
-    `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${ctx.secureCookies ? '; Secure' : ''}`;
 
   async function section(p: Principal, viewer: Viewer, state: PageState = {}): Promise<JSX.Element> {
     const me = await whoAmI(ctx, p);
@@ -66,7 +65,7 @@ export function accountPages(ctx: AdminContext) {
             const res = request.headers.get('hx-request') === 'true'
               ? new Response(null, { status: 200, headers: { 'hx-redirect': CHANGED, 'cache-control': 'no-store' } })
               : redirect(request, CHANGED);
-            res.headers.set('set-cookie', sessionCookie(opened.cookieValue));
+            res.headers.set('set-cookie', sessionCookie(ctx, opened.cookieValue, maxAge));
             return res;
           },
         });

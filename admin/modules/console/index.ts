@@ -8,8 +8,8 @@ import { Elysia, t } from 'elysia';
 import type { AdminContext } from '../../context.ts';
 import { AdminError } from '../../errors.ts';
 import { LoginPage } from '../../../views/login.tsx';
-import { clientIp } from '../auth/index.ts';
-import { login, logout, SESSION_COOKIE } from '../auth/service.ts';
+import { clientIp, sessionCookie } from '../auth/index.ts';
+import { login, logout } from '../auth/service.ts';
 import { consoleBase, CSRF_FIELD, html, redirect, safeNext } from './http.ts';
 
 interface Asset {
@@ -28,10 +28,6 @@ const ASSETS: Record<string, () => Asset> = {
   'console.css': () => asset(fileURLToPath(new URL('../../../views/console.css', import.meta.url)), 'text/css; charset=utf-8'),
 };
 
-/** The session cookie, as the API's login sets it. */
-function sessionCookie(ctx: AdminContext, value: string, maxAgeSeconds: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${ctx.secureCookies ? '; Secure' : ''}`;
-}
 
 export function consoleRoutes(ctx: AdminContext) {
   const loaded = new Map<string, Asset>();

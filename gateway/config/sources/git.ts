@@ -174,7 +174,7 @@ export function gitEnvironment(opts: {
 }
 
 /** A branch name git accepts and that cannot be taken for an option or a refspec. */
-function checkBranch(branch: string): string | undefined {
+export function checkBranch(branch: string): string | undefined {
   if (branch === '') return 'branch name is empty';
   if (
     branch.startsWith('-') ||
