@@ -399,13 +399,19 @@ export function repoHead(stack: Pick<ConsoleStack, 'repo' | 'branch'>): string {
   return git(stack.repo, ['rev-parse', `refs/heads/${stack.branch}`]);
 }
 
-/** A file's text at the branch tip of the stack's config repo, or undefined when absent. */
-export function repoFile(stack: Pick<ConsoleStack, 'repo' | 'branch'>, path: string): string | undefined {
+/** A file's text at the branch tip of the stack's config repo (or at commit `rev`), or undefined when absent. */
+export function repoFile(stack: Pick<ConsoleStack, 'repo' | 'branch'>, path: string, rev = stack.branch): string | undefined {
   try {
-    return git(stack.repo, ['show', `${stack.branch}:${path}`]);
+    return git(stack.repo, ['show', `${rev}:${path}`]);
   } catch {
     return undefined;
   }
+}
+
+/** The commits of the branch that touched `path` (every commit without it), newest first. */
+export function repoLog(stack: Pick<ConsoleStack, 'repo' | 'branch'>, path?: string): string[] {
+  const out = git(stack.repo, ['rev-list', `refs/heads/${stack.branch}`, ...(path === undefined ? [] : ['--', path])]);
+  return out.split('\n').filter(Boolean);
 }
 
 /**

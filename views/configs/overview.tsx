@@ -50,7 +50,8 @@ export function ConfigOverview(props: ConfigOverviewProps): JSX.Element {
         {detail.routers.length === 0 ? <p class="muted">No routers: clients cannot reach this config.</p> : ''}
         {detail.routers.map((r) => (
           <div class="router" data-testid="router" id={`router-${r.index}`}>
-            <p>
+            {/* A div, not a p: a <form> (the delete button) closes an open <p>, pushing it onto its own line. */}
+            <div class="router-head">
               <code safe>{r.prefix}</code> <span class="muted">→</span> <span safe>{r.server}</span>{' '}
               <a href={u('routers', String(r.index))} id={`edit-router-${r.index}`}>
                 edit
@@ -63,7 +64,7 @@ export function ConfigOverview(props: ConfigOverviewProps): JSX.Element {
                 label="delete"
                 confirm={`Delete router ${r.prefix}?`}
               />
-            </p>
+            </div>
             <CopyField id={`url-${r.index}-mcp`} label="Streamable HTTP" value={r.mcpUrl} />
             <CopyField id={`url-${r.index}-sse`} label="SSE (legacy)" value={r.sseUrl} />
           </div>
