@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { checkoutTip, type ConfigRepoInfo, ensureConfigRepo } from './embedded.ts';
+import { installReloadHook } from './reload-hook.ts';
 
 /** One child process of the embedded default. Adding a process is adding one entry to SERVICES. */
 interface Service {
@@ -200,6 +201,7 @@ function adminBanner(): string[] {
     `Config repo    ${CONFIG_REPO}  (branch ${BRANCH})`,
     '               the console commits here and the gateway follows it (webhook, and a poll every',
     `               ${POLL_INTERVAL_S} s); to edit by hand: git clone ${CONFIG_REPO}, commit, push to ${BRANCH}`,
+    '               (a push reloads the gateway at once: the repo has a post-receive hook for it)',
   ];
 }
 
@@ -236,6 +238,12 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error(`start: config repo: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
+  }
+  try {
+    // A push to the repo reloads the gateway at once, like a git host's webhook would.
+    await installReloadHook(repo.path, { gatewayUrl: GATEWAY_URL, webhookSecret: WEBHOOK_SECRET, branch: repo.branch });
+  } catch (err) {
+    console.error(`start: could not install the config repo's reload hook (the gateway still polls): ${err instanceof Error ? err.message : String(err)}`);
   }
   console.error(
     repo.created
