@@ -65,6 +65,19 @@ function statusText(status: number): string {
   }
 }
 
+/** A table's head row. */
+export function TableHead({ columns }: { columns: readonly string[] }): JSX.Element {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th safe>{c}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 /** Formats a date for tables: ISO-like, UTC, to the minute (no locale guessing on the server). */
 export function when(d: Date | string | null | undefined): string {
   if (d === null || d === undefined) return '—';

@@ -1,8 +1,9 @@
 /** The account page: who the viewer is, their tenants, and the own password change. */
-import { CsrfField, type Viewer } from '../layout.tsx';
-import { FormError, invalidIf, Notice, type PageState, postTo } from './forms.tsx';
+import type { Viewer } from '../layout.tsx';
+import { Field, Notice, type PageState, SectionForm } from './forms.tsx';
 
 const SECTION = 'account-page';
+const NEW_PASSWORD = { type: 'password', required: true, minlength: '8', autocomplete: 'new-password' };
 
 export function AccountSection(props: { viewer: Viewer; tenants: readonly { name: string; prefix: string }[]; state?: PageState }): JSX.Element {
   const { viewer, state } = props;
@@ -36,51 +37,38 @@ export function AccountSection(props: { viewer: Viewer; tenants: readonly { name
       </dl>
 
       <h2>Change password</h2>
-      <form {...postTo('/account/password', SECTION)} id="password-form" class="card stack narrow-form" data-testid="password-form">
-        <CsrfField viewer={viewer} />
-        <FormError state={state} form="password" id="password-error" />
-        <label>
+      <SectionForm
+        viewer={viewer}
+        state={state}
+        form="password"
+        action="/account/password"
+        section={SECTION}
+        id="password-form"
+        class="card stack narrow-form"
+        testid="password-form"
+        errorId="password-error"
+      >
+        <Field
+          state={state}
+          form="password"
+          name="currentPassword"
+          input={{ id: 'current-password', type: 'password', required: true, autocomplete: 'current-password' }}
+        >
           Current password
-          <input
-            id="current-password"
-            name="currentPassword"
-            type="password"
-            required
-            autocomplete="current-password"
-            aria-invalid={invalidIf(state, 'password', 'currentPassword')}
-          />
-        </label>
-        <label>
+        </Field>
+        <Field state={state} form="password" name="newPassword" input={{ id: 'new-password', ...NEW_PASSWORD }}>
           New password
-          <input
-            id="new-password"
-            name="newPassword"
-            type="password"
-            required
-            minlength="8"
-            autocomplete="new-password"
-            aria-invalid={invalidIf(state, 'password', 'newPassword')}
-          />
-        </label>
-        <label>
+        </Field>
+        <Field state={state} form="password" name="confirmPassword" input={{ id: 'confirm-password', ...NEW_PASSWORD }}>
           Repeat the new password
-          <input
-            id="confirm-password"
-            name="confirmPassword"
-            type="password"
-            required
-            minlength="8"
-            autocomplete="new-password"
-            aria-invalid={invalidIf(state, 'password', 'confirmPassword')}
-          />
-        </label>
+        </Field>
         <p class="muted">Changing the password signs you out everywhere else.</p>
         <div>
           <button type="submit" id="password-submit">
             Change password
           </button>
         </div>
-      </form>
+      </SectionForm>
     </section>
   );
 }

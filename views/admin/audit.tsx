@@ -1,5 +1,5 @@
 /** The audit log page: newest first, filtered by action, actor and tenant, paged with a cursor. */
-import { attr, when } from '../components.tsx';
+import { attr, TableHead, when } from '../components.tsx';
 import { Options } from './forms.tsx';
 
 export interface AuditRow {
@@ -82,16 +82,7 @@ export function AuditSection(props: {
         </button>
       </form>
       <table id="audit-table">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Tenant</th>
-            <th>Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['When', 'Actor', 'Action', 'Target', 'Tenant', 'Details']} />
         <tbody>
           {props.entries.length === 0 ? (
             <tr>

@@ -6,6 +6,7 @@
  * comes back as the same section with the error next to that form and the user's input kept
  * (passwords never), so success and failure render through one component.
  */
+import type { PropsWithChildren } from '@kitajs/html';
 import { attr, Flash } from '../components.tsx';
 import { CsrfField, type Viewer } from '../layout.tsx';
 
@@ -75,6 +76,115 @@ export function FormError({ state, form, id }: { state: PageState | undefined; f
   );
 }
 
+/**
+ * A failed row form whose row is gone (deleted meanwhile): its error at the top of the section, as no
+ * row shows it. `rowIds`: the ids of the rows shown (row forms are named `<kind>:<id>`).
+ */
+export function OrphanError({ state, rowIds, id }: { state: PageState | undefined; rowIds: readonly string[]; id: string }): JSX.Element {
+  const form = state?.failed?.form;
+  if (form === undefined || form === 'create' || rowIds.some((rowId) => form.endsWith(`:${rowId}`))) return '';
+  return <FormError state={state} form={form} id={id} />;
+}
+
+/**
+ * Form `form` of a page section (see `postTo`), with the CSRF field and, first, its error when it is
+ * the one that failed (`errorId`: `<id>-error` unless given).
+ */
+export function SectionForm(
+  props: PropsWithChildren<{
+    viewer: Viewer;
+    state: PageState | undefined;
+    form: string;
+    action: string;
+    section: string;
+    id: string;
+    class: string;
+    testid: string;
+    errorId?: string;
+  }>,
+): JSX.Element {
+  return (
+    <form {...postTo(props.action, props.section)} id={props.id} class={props.class} data-testid={props.testid}>
+      <CsrfField viewer={props.viewer} />
+      <FormError state={props.state} form={props.form} id={props.errorId ?? `${props.id}-error`} />
+      {props.children as 'safe'}
+    </form>
+  );
+}
+
+/** The "New <noun>" form at the end of an admin page: its fields in a row, then the create button. */
+export function CreateForm(
+  props: PropsWithChildren<{ noun: string; action: string; section: string; viewer: Viewer; state: PageState | undefined }>,
+): JSX.Element {
+  const { noun } = props;
+  return (
+    <>
+      <h2 safe>{`New ${noun}`}</h2>
+      <SectionForm
+        viewer={props.viewer}
+        state={props.state}
+        form="create"
+        action={props.action}
+        section={props.section}
+        id={`${noun}-create-form`}
+        class="card stack"
+        testid={`${noun}-create-form`}
+        errorId={`${noun}-create-error`}
+      >
+        <div class="row">{props.children as 'safe'}</div>
+        <div>
+          <button type="submit" id={`${noun}-create-submit`} safe>
+            {`Create ${noun}`}
+          </button>
+        </div>
+      </SectionForm>
+    </>
+  );
+}
+
+/** The edit form in a table row (`<noun>-edit-<id>`), posting to `action`; `children`: its fields. */
+export function EditForm(
+  props: PropsWithChildren<{ noun: string; id: string; action: string; section: string; viewer: Viewer; state: PageState | undefined }>,
+): JSX.Element {
+  const { noun } = props;
+  return (
+    <SectionForm
+      viewer={props.viewer}
+      state={props.state}
+      form={`edit:${props.id}`}
+      action={props.action}
+      section={props.section}
+      id={`${noun}-edit-${props.id}`}
+      class="stack"
+      testid={`${noun}-edit-form`}
+    >
+      {props.children as 'safe'}
+      <button type="submit" data-testid={`${noun}-edit-submit`}>
+        Save
+      </button>
+    </SectionForm>
+  );
+}
+
+/**
+ * A labelled input of `form`, bound to the page state: what the user typed when that form failed
+ * (never into a password input) and `aria-invalid` when it was the field at fault. `input`: the
+ * input's other attributes, in order.
+ */
+export function Field(
+  props: PropsWithChildren<{ state: PageState | undefined; form: string; name: string; input: { id: string } & Record<string, string | boolean> }>,
+): JSX.Element {
+  const { state, form, name } = props;
+  const { id, ...attrs } = props.input;
+  const value = attrs.type === 'password' ? undefined : attr(valueOf(state, form, name));
+  return (
+    <label>
+      {props.children as 'safe'}
+      <input id={id} name={name} {...attrs} value={value} aria-invalid={invalidIf(state, form, name)} />
+    </label>
+  );
+}
+
 /** The notice after a successful change. */
 export function Notice({ state, id }: { state: PageState | undefined; id: string }): JSX.Element {
   if (!state?.notice) return '';
@@ -85,7 +195,10 @@ export function Notice({ state, id }: { state: PageState | undefined; id: string
   );
 }
 
-/** A one-button form (delete, revoke, remove) posting to `action`, with a confirmation under htmx. */
+/**
+ * A one-button form (delete, revoke, remove) posting to `action`, with a confirmation under htmx; with
+ * `state` and `form`, the error of that form before it when it is the one that failed.
+ */
 export function ActionButton(props: {
   viewer: Viewer;
   action: string;
@@ -95,14 +208,19 @@ export function ActionButton(props: {
   confirm?: string;
   testid: string;
   danger?: boolean;
+  state?: PageState | undefined;
+  form?: string;
 }): JSX.Element {
   return (
-    <form {...postTo(props.action, props.target)} id={props.id} class="inline-form" hx-confirm={props.confirm === undefined ? undefined : attr(props.confirm)}>
-      <CsrfField viewer={props.viewer} />
-      <button type="submit" class={props.danger ? 'danger' : 'secondary'} data-testid={props.testid} safe>
-        {props.label}
-      </button>
-    </form>
+    <>
+      {props.form === undefined ? '' : <FormError state={props.state} form={props.form} id={`${props.id}-error`} />}
+      <form {...postTo(props.action, props.target)} id={props.id} class="inline-form" hx-confirm={props.confirm === undefined ? undefined : attr(props.confirm)}>
+        <CsrfField viewer={props.viewer} />
+        <button type="submit" class={props.danger ? 'danger' : 'secondary'} data-testid={props.testid} safe>
+          {props.label}
+        </button>
+      </form>
+    </>
   );
 }
 

@@ -1,7 +1,21 @@
 /** The tenants page (admins): prefix, description, active flag and members; create, edit, delete. */
-import { attr, when } from '../components.tsx';
+import { attr, TableHead, when } from '../components.tsx';
 import { CsrfField, type Viewer } from '../layout.tsx';
-import { ActionButton, checkedOf, FormError, invalidIf, Notice, Options, type PageState, postTo, valueOf } from './forms.tsx';
+import {
+  ActionButton,
+  checkedOf,
+  CreateForm,
+  EditForm,
+  Field,
+  FormError,
+  invalidIf,
+  Notice,
+  Options,
+  OrphanError,
+  type PageState,
+  postTo,
+  valueOf,
+} from './forms.tsx';
 
 export interface TenantRow {
   id: string;
@@ -22,24 +36,13 @@ const SECTION = 'tenants-page';
 
 export function TenantsSection(props: { viewer: Viewer; tenants: readonly TenantRow[]; users: readonly UserOption[]; state?: PageState }): JSX.Element {
   const { viewer, state } = props;
-  const orphan = state?.failed && state.failed.form !== 'create' && !props.tenants.some((x) => state.failed?.form.endsWith(`:${x.id}`));
   return (
     <section id={SECTION} data-testid={SECTION}>
       <h1>Tenants</h1>
       <Notice state={state} id="tenants-notice" />
-      {orphan ? <FormError state={state} form={state?.failed?.form ?? ''} id="tenants-error" /> : ''}
+      <OrphanError state={state} rowIds={props.tenants.map((x) => x.id)} id="tenants-error" />
       <table id="tenants-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Prefix</th>
-            <th>Description</th>
-            <th>Active</th>
-            <th>Members</th>
-            <th>Created</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Prefix', 'Description', 'Active', 'Members', 'Created', 'Actions']} />
         <tbody>
           {props.tenants.map((x) => {
             const edit = `edit:${x.id}`;
@@ -96,9 +99,7 @@ export function TenantsSection(props: { viewer: Viewer; tenants: readonly Tenant
                 <td>
                   <details open={open}>
                     <summary>Edit</summary>
-                    <form {...postTo(`/tenants/${x.id}`, SECTION)} id={`tenant-edit-${x.id}`} class="stack" data-testid="tenant-edit-form">
-                      <CsrfField viewer={viewer} />
-                      <FormError state={state} form={edit} id={`tenant-edit-${x.id}-error`} />
+                    <EditForm noun="tenant" id={x.id} action={`/tenants/${x.id}`} section={SECTION} viewer={viewer} state={state}>
                       <label>
                         Prefix
                         <input name="prefix" required value={attr(valueOf(state, edit, 'prefix', x.prefix))} aria-invalid={invalidIf(state, edit, 'prefix')} data-testid="tenant-edit-prefix" />
@@ -112,11 +113,7 @@ export function TenantsSection(props: { viewer: Viewer; tenants: readonly Tenant
                       <label class="inline">
                         <input type="checkbox" name="active" value="on" checked={checkedOf(state, edit, 'active', x.active)} data-testid="tenant-edit-active" /> Active
                       </label>
-                      <button type="submit" data-testid="tenant-edit-submit">
-                        Save
-                      </button>
-                    </form>
-                    <FormError state={state} form={del} id={`tenant-delete-${x.id}-error`} />
+                    </EditForm>
                     <ActionButton
                       viewer={viewer}
                       action={`/tenants/${x.id}/delete`}
@@ -126,6 +123,8 @@ export function TenantsSection(props: { viewer: Viewer; tenants: readonly Tenant
                       confirm={`Delete tenant "${x.name}"? Its memberships go with it.`}
                       testid="tenant-delete"
                       danger
+                      state={state}
+                      form={del}
                     />
                   </details>
                 </td>
@@ -135,47 +134,20 @@ export function TenantsSection(props: { viewer: Viewer; tenants: readonly Tenant
         </tbody>
       </table>
 
-      <h2>New tenant</h2>
-      <form {...postTo('/tenants', SECTION)} id="tenant-create-form" class="card stack" data-testid="tenant-create-form">
-        <CsrfField viewer={viewer} />
-        <FormError state={state} form="create" id="tenant-create-error" />
-        <div class="row">
-          <label>
-            Name
-            <input id="tenant-create-name" name="name" required autocomplete="off" value={attr(valueOf(state, 'create', 'name'))} aria-invalid={invalidIf(state, 'create', 'name')} />
-          </label>
-          <label>
-            Prefix
-            <input
-              id="tenant-create-prefix"
-              name="prefix"
-              required
-              placeholder="/acme"
-              autocomplete="off"
-              value={attr(valueOf(state, 'create', 'prefix'))}
-              aria-invalid={invalidIf(state, 'create', 'prefix')}
-            />
-          </label>
-          <label>
-            Description
-            <input
-              id="tenant-create-description"
-              name="description"
-              autocomplete="off"
-              value={attr(valueOf(state, 'create', 'description'))}
-              aria-invalid={invalidIf(state, 'create', 'description')}
-            />
-          </label>
-          <label class="inline">
-            <input id="tenant-create-active" type="checkbox" name="active" value="on" checked={checkedOf(state, 'create', 'active', true)} /> Active
-          </label>
-        </div>
-        <div>
-          <button type="submit" id="tenant-create-submit">
-            Create tenant
-          </button>
-        </div>
-      </form>
+      <CreateForm noun="tenant" action="/tenants" section={SECTION} viewer={viewer} state={state}>
+        <Field state={state} form="create" name="name" input={{ id: 'tenant-create-name', required: true, autocomplete: 'off' }}>
+          Name
+        </Field>
+        <Field state={state} form="create" name="prefix" input={{ id: 'tenant-create-prefix', required: true, placeholder: '/acme', autocomplete: 'off' }}>
+          Prefix
+        </Field>
+        <Field state={state} form="create" name="description" input={{ id: 'tenant-create-description', autocomplete: 'off' }}>
+          Description
+        </Field>
+        <label class="inline">
+          <input id="tenant-create-active" type="checkbox" name="active" value="on" checked={checkedOf(state, 'create', 'active', true)} /> Active
+        </label>
+      </CreateForm>
     </section>
   );
 }

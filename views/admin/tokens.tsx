@@ -1,7 +1,7 @@
 /** The API tokens page: the viewer's tokens; create one (shown once) and revoke. */
-import { attr, Flash, when } from '../components.tsx';
-import { CsrfField, type Viewer } from '../layout.tsx';
-import { ActionButton, FormError, invalidIf, Notice, Options, type PageState, postTo, valueOf, valuesOf } from './forms.tsx';
+import { attr, Flash, TableHead, when } from '../components.tsx';
+import type { Viewer } from '../layout.tsx';
+import { ActionButton, CreateForm, Field, FormError, invalidIf, Notice, Options, OrphanError, type PageState, valuesOf } from './forms.tsx';
 
 export interface TokenRow {
   id: string;
@@ -27,7 +27,6 @@ export function TokensSection(props: {
 }): JSX.Element {
   const { viewer, state } = props;
   const names = new Map(props.tenants.map((x) => [x.id, x.name]));
-  const orphan = state?.failed && state.failed.form !== 'create' && !props.tokens.some((x) => state.failed?.form.endsWith(`:${x.id}`));
   return (
     <section id={SECTION} data-testid={SECTION}>
       <h1>API tokens</h1>
@@ -35,7 +34,7 @@ export function TokensSection(props: {
         Tokens act as you for scripts and CI/CD: send <code>Authorization: Bearer mgw_…</code>.
       </p>
       <Notice state={state} id="tokens-notice" />
-      {orphan ? <FormError state={state} form={state?.failed?.form ?? ''} id="tokens-error" /> : ''}
+      <OrphanError state={state} rowIds={props.tokens.map((x) => x.id)} id="tokens-error" />
       {props.created ? (
         <div id="token-created" data-testid="token-created">
           <Flash kind="warning">
@@ -50,18 +49,7 @@ export function TokensSection(props: {
         ''
       )}
       <table id="tokens-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Token</th>
-            <th>Tenants</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th>Expires</th>
-            <th>Status</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Token', 'Tenants', 'Created', 'Last used', 'Expires', 'Status', 'Actions']} />
         <tbody>
           {props.tokens.length === 0 ? (
             <tr>
@@ -95,9 +83,8 @@ export function TokensSection(props: {
                   </span>
                 </td>
                 <td>
-                  <FormError state={state} form={`revoke:${x.id}`} id={`token-revoke-${x.id}-error`} />
                   {x.revokedAt ? (
-                    ''
+                    <FormError state={state} form={`revoke:${x.id}`} id={`token-revoke-${x.id}-error`} />
                   ) : (
                     <ActionButton
                       viewer={viewer}
@@ -108,6 +95,8 @@ export function TokensSection(props: {
                       confirm={`Revoke token "${x.name}"? Scripts using it stop working at once.`}
                       testid="token-revoke"
                       danger
+                      state={state}
+                      form={`revoke:${x.id}`}
                     />
                   )}
                 </td>
@@ -117,47 +106,25 @@ export function TokensSection(props: {
         </tbody>
       </table>
 
-      <h2>New token</h2>
-      <form {...postTo('/tokens', SECTION)} id="token-create-form" class="card stack" data-testid="token-create-form">
-        <CsrfField viewer={viewer} />
-        <FormError state={state} form="create" id="token-create-error" />
-        <div class="row">
-          <label>
-            Name
-            <input
-              id="token-create-name"
-              name="name"
-              required
-              maxlength="100"
-              placeholder="ci-deploy"
-              autocomplete="off"
-              value={attr(valueOf(state, 'create', 'name'))}
-              aria-invalid={invalidIf(state, 'create', 'name')}
-            />
-          </label>
-          <label>
-            Expires (UTC, optional)
-            <input
-              id="token-create-expires"
-              name="expiresAt"
-              type="date"
-              value={attr(valueOf(state, 'create', 'expiresAt'))}
-              aria-invalid={invalidIf(state, 'create', 'expiresAt')}
-            />
-          </label>
-          <label>
-            Tenants (none selected: all of yours)
-            <select id="token-create-tenants" name="tenantIds" multiple="multiple" aria-invalid={invalidIf(state, 'create', 'tenantIds')}>
-              <Options options={props.tenants.map((x) => [x.id, x.name] as const)} selected={valuesOf(state, 'create', 'tenantIds')} />
-            </select>
-          </label>
-        </div>
-        <div>
-          <button type="submit" id="token-create-submit">
-            Create token
-          </button>
-        </div>
-      </form>
+      <CreateForm noun="token" action="/tokens" section={SECTION} viewer={viewer} state={state}>
+        <Field
+          state={state}
+          form="create"
+          name="name"
+          input={{ id: 'token-create-name', required: true, maxlength: '100', placeholder: 'ci-deploy', autocomplete: 'off' }}
+        >
+          Name
+        </Field>
+        <Field state={state} form="create" name="expiresAt" input={{ id: 'token-create-expires', type: 'date' }}>
+          Expires (UTC, optional)
+        </Field>
+        <label>
+          Tenants (none selected: all of yours)
+          <select id="token-create-tenants" name="tenantIds" multiple="multiple" aria-invalid={invalidIf(state, 'create', 'tenantIds')}>
+            <Options options={props.tenants.map((x) => [x.id, x.name] as const)} selected={valuesOf(state, 'create', 'tenantIds')} />
+          </select>
+        </label>
+      </CreateForm>
     </section>
   );
 }

@@ -1,7 +1,21 @@
 /** The users page (admins): accounts, their role, active flag and tenants; create, edit, reset, delete. */
-import { attr, when } from '../components.tsx';
-import { CsrfField, type Viewer } from '../layout.tsx';
-import { ActionButton, checkedOf, FormError, invalidIf, Notice, Options, type PageState, postTo, valueOf, valuesOf } from './forms.tsx';
+import { attr, TableHead, when } from '../components.tsx';
+import type { Viewer } from '../layout.tsx';
+import {
+  ActionButton,
+  checkedOf,
+  CreateForm,
+  EditForm,
+  Field,
+  invalidIf,
+  Notice,
+  Options,
+  OrphanError,
+  type PageState,
+  SectionForm,
+  valueOf,
+  valuesOf,
+} from './forms.tsx';
 
 export interface UserRow {
   id: string;
@@ -27,24 +41,13 @@ export function UsersSection(props: { viewer: Viewer; selfId: string; users: rea
   const { viewer, state } = props;
   const names = new Map(props.tenants.map((x) => [x.id, x.name]));
   const tenantOptions = props.tenants.map((x) => [x.id, x.name] as const);
-  // A failed row form whose row is gone (deleted meanwhile) shows its error at the top.
-  const orphan = state?.failed && state.failed.form !== 'create' && !props.users.some((u) => state.failed?.form.endsWith(`:${u.id}`));
   return (
     <section id={SECTION} data-testid={SECTION}>
       <h1>Users</h1>
       <Notice state={state} id="users-notice" />
-      {orphan ? <FormError state={state} form={state?.failed?.form ?? ''} id="users-error" /> : ''}
+      <OrphanError state={state} rowIds={props.users.map((u) => u.id)} id="users-error" />
       <table id="users-table">
-        <thead>
-          <tr>
-            <th>Username</th>
-            <th>Role</th>
-            <th>Active</th>
-            <th>Tenants</th>
-            <th>Created</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Username', 'Role', 'Active', 'Tenants', 'Created', 'Actions']} />
         <tbody>
           {props.users.map((u) => {
             const edit = `edit:${u.id}`;
@@ -67,9 +70,7 @@ export function UsersSection(props: { viewer: Viewer; selfId: string; users: rea
                 <td>
                   <details open={open}>
                     <summary>Edit</summary>
-                    <form {...postTo(`/users/${u.id}`, SECTION)} id={`user-edit-${u.id}`} class="stack" data-testid="user-edit-form">
-                      <CsrfField viewer={viewer} />
-                      <FormError state={state} form={edit} id={`user-edit-${u.id}-error`} />
+                    <EditForm noun="user" id={u.id} action={`/users/${u.id}`} section={SECTION} viewer={viewer} state={state}>
                       <label>
                         Role
                         <select name="role" data-testid="user-edit-role">
@@ -85,13 +86,17 @@ export function UsersSection(props: { viewer: Viewer; selfId: string; users: rea
                           <Options options={tenantOptions} selected={valuesOf(state, edit, 'tenantIds', u.tenantIds)} />
                         </select>
                       </label>
-                      <button type="submit" data-testid="user-edit-submit">
-                        Save
-                      </button>
-                    </form>
-                    <form {...postTo(`/users/${u.id}/password`, SECTION)} id={`user-password-${u.id}`} class="stack" data-testid="user-password-form">
-                      <CsrfField viewer={viewer} />
-                      <FormError state={state} form={reset} id={`user-password-${u.id}-error`} />
+                    </EditForm>
+                    <SectionForm
+                      viewer={viewer}
+                      state={state}
+                      form={reset}
+                      action={`/users/${u.id}/password`}
+                      section={SECTION}
+                      id={`user-password-${u.id}`}
+                      class="stack"
+                      testid="user-password-form"
+                    >
                       <label>
                         New password
                         <input
@@ -107,23 +112,22 @@ export function UsersSection(props: { viewer: Viewer; selfId: string; users: rea
                       <button type="submit" class="secondary" data-testid="user-password-submit">
                         Reset password
                       </button>
-                    </form>
+                    </SectionForm>
                     {u.id === props.selfId ? (
                       ''
                     ) : (
-                      <>
-                        <FormError state={state} form={del} id={`user-delete-${u.id}-error`} />
-                        <ActionButton
-                          viewer={viewer}
-                          action={`/users/${u.id}/delete`}
-                          target={SECTION}
-                          id={`user-delete-${u.id}`}
-                          label="Delete user"
-                          confirm={`Delete user "${u.username}"? Their sessions and API tokens stop working.`}
-                          testid="user-delete"
-                          danger
-                        />
-                      </>
+                      <ActionButton
+                        viewer={viewer}
+                        action={`/users/${u.id}/delete`}
+                        target={SECTION}
+                        id={`user-delete-${u.id}`}
+                        label="Delete user"
+                        confirm={`Delete user "${u.username}"? Their sessions and API tokens stop working.`}
+                        testid="user-delete"
+                        danger
+                        state={state}
+                        form={del}
+                      />
                     )}
                   </details>
                 </td>
@@ -133,53 +137,31 @@ export function UsersSection(props: { viewer: Viewer; selfId: string; users: rea
         </tbody>
       </table>
 
-      <h2>New user</h2>
-      <form {...postTo('/users', SECTION)} id="user-create-form" class="card stack" data-testid="user-create-form">
-        <CsrfField viewer={viewer} />
-        <FormError state={state} form="create" id="user-create-error" />
-        <div class="row">
-          <label>
-            Username
-            <input
-              id="user-create-username"
-              name="username"
-              required
-              autocomplete="off"
-              value={attr(valueOf(state, 'create', 'username'))}
-              aria-invalid={invalidIf(state, 'create', 'username')}
-            />
-          </label>
-          <label>
-            Password
-            <input
-              id="user-create-password"
-              name="password"
-              type="password"
-              required
-              minlength="8"
-              autocomplete="new-password"
-              aria-invalid={invalidIf(state, 'create', 'password')}
-            />
-          </label>
-          <label>
-            Role
-            <select id="user-create-role" name="role">
-              <Options options={ROLES} selected={[valueOf(state, 'create', 'role', 'member')]} />
-            </select>
-          </label>
-          <label>
-            Tenants
-            <select id="user-create-tenants" name="tenantIds" multiple="multiple" aria-invalid={invalidIf(state, 'create', 'tenantIds')}>
-              <Options options={tenantOptions} selected={valuesOf(state, 'create', 'tenantIds')} />
-            </select>
-          </label>
-        </div>
-        <div>
-          <button type="submit" id="user-create-submit">
-            Create user
-          </button>
-        </div>
-      </form>
+      <CreateForm noun="user" action="/users" section={SECTION} viewer={viewer} state={state}>
+        <Field state={state} form="create" name="username" input={{ id: 'user-create-username', required: true, autocomplete: 'off' }}>
+          Username
+        </Field>
+        <Field
+          state={state}
+          form="create"
+          name="password"
+          input={{ id: 'user-create-password', type: 'password', required: true, minlength: '8', autocomplete: 'new-password' }}
+        >
+          Password
+        </Field>
+        <label>
+          Role
+          <select id="user-create-role" name="role">
+            <Options options={ROLES} selected={[valueOf(state, 'create', 'role', 'member')]} />
+          </select>
+        </label>
+        <label>
+          Tenants
+          <select id="user-create-tenants" name="tenantIds" multiple="multiple" aria-invalid={invalidIf(state, 'create', 'tenantIds')}>
+            <Options options={tenantOptions} selected={valuesOf(state, 'create', 'tenantIds')} />
+          </select>
+        </label>
+      </CreateForm>
     </section>
   );
 }

@@ -1,5 +1,5 @@
 /** `GET /configs`: the configs the viewer may see, grouped by tenant. */
-import { Flash } from '../components.tsx';
+import { Flash, TableHead } from '../components.tsx';
 import type { ConfigRow } from './model.ts';
 import { configUrl } from './parts.tsx';
 
@@ -32,15 +32,7 @@ export function ConfigList({ groups, gatewayBase }: ConfigListProps): JSX.Elemen
             Tenant <span safe>{g.tenant}</span>
           </h2>
           <table>
-            <thead>
-              <tr>
-                <th>Config</th>
-                <th>Routers (client URL)</th>
-                <th>Tools</th>
-                <th>Upstreams</th>
-                <th></th>
-              </tr>
-            </thead>
+            <TableHead columns={['Config', 'Routers (client URL)', 'Tools', 'Upstreams', '']} />
             <tbody>
               {g.configs.map((c) => (
                 <tr data-testid="config-row" data-config={`${c.tenant}/${c.name}`}>

@@ -4,6 +4,7 @@
  * exactly what the user typed.
  */
 import type { IssueView } from '../components.tsx';
+import type { Viewer } from '../layout.tsx';
 
 export type { IssueView } from '../components.tsx';
 
@@ -50,6 +51,19 @@ export interface FormProblem {
   status: number;
   message: string;
   issues?: IssueView[];
+}
+
+/** What the editor of one entry (tool, router, server, upstream) is drawn from. */
+export interface EntryFormProps<V> {
+  viewer: Viewer;
+  config: ConfigRef;
+  /** The entry's key in its URL (tool, server or upstream name, router index); undefined for a new one. */
+  original?: string | undefined;
+  values: V;
+  message?: string | undefined;
+  problem?: FormProblem | undefined;
+  /** A note after a change to the form alone (a tool's argument row added or removed; nothing is saved). */
+  note?: string | undefined;
 }
 
 export interface ArgFormValues {

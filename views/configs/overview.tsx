@@ -1,4 +1,5 @@
 /** `GET /configs/:tenant/:name`: routers with their client URLs, servers, tools and upstreams. */
+import type { PropsWithChildren } from '@kitajs/html';
 import type { Viewer } from '../layout.tsx';
 import type { ConfigDetail, ConfigRef, FormProblem } from './model.ts';
 import { ConfigHeader, configUrl, CopyField, InlinePost, ProblemBox } from './parts.tsx';
@@ -9,6 +10,45 @@ export interface ConfigOverviewProps {
   revision: string;
   detail: ConfigDetail;
   problem?: FormProblem;
+}
+
+/** An entry's edit link and delete button (`entry`: its name, or a router's index; `label`: how the confirmation names it, if not so). */
+function EntryActions(props: { viewer: Viewer; config: ConfigRef; segment: string; noun: string; entry: string; label?: string; editId?: string }): JSX.Element {
+  const { config } = props;
+  return (
+    <>
+      <a href={configUrl(config, props.segment, props.entry)} id={props.editId}>
+        edit
+      </a>{' '}
+      <InlinePost
+        id={`delete-${props.noun}-${props.entry}`}
+        action={configUrl(config, props.segment, props.entry, 'delete')}
+        viewer={props.viewer}
+        base={config.base}
+        label="delete"
+        confirm={`Delete ${props.noun} ${props.label ?? props.entry}?`}
+      />
+    </>
+  );
+}
+
+/** A card listing one kind of entry, one row each; `empty` when there are none. */
+function EntryTable(props: PropsWithChildren<{ id: string; title: string; count: number; empty: string }>): JSX.Element {
+  return (
+    <section class="card" id={props.id}>
+      <h2 safe>{props.title}</h2>
+      {props.count === 0 ? (
+        <p class="muted" safe>
+          {props.empty}
+        </p>
+      ) : (
+        ''
+      )}
+      <table>
+        <tbody>{props.children as 'safe'}</tbody>
+      </table>
+    </section>
+  );
 }
 
 export function ConfigOverview(props: ConfigOverviewProps): JSX.Element {
@@ -53,16 +93,14 @@ export function ConfigOverview(props: ConfigOverviewProps): JSX.Element {
             {/* A div, not a p: a <form> (the delete button) closes an open <p>, pushing it onto its own line. */}
             <div class="router-head">
               <code safe>{r.prefix}</code> <span class="muted">→</span> <span safe>{r.server}</span>{' '}
-              <a href={u('routers', String(r.index))} id={`edit-router-${r.index}`}>
-                edit
-              </a>{' '}
-              <InlinePost
-                id={`delete-router-${r.index}`}
-                action={u('routers', String(r.index), 'delete')}
+              <EntryActions
                 viewer={viewer}
-                base={config.base}
-                label="delete"
-                confirm={`Delete router ${r.prefix}?`}
+                config={config}
+                segment="routers"
+                noun="router"
+                entry={String(r.index)}
+                label={r.prefix}
+                editId={`edit-router-${r.index}`}
               />
             </div>
             <CopyField id={`url-${r.index}-mcp`} label="Streamable HTTP" value={r.mcpUrl} />
@@ -71,107 +109,65 @@ export function ConfigOverview(props: ConfigOverviewProps): JSX.Element {
         ))}
       </section>
 
-      <section class="card" id="servers">
-        <h2>Servers</h2>
-        {detail.servers.length === 0 ? <p class="muted">No servers.</p> : ''}
-        <table>
-          <tbody>
-            {detail.servers.map((s) => (
-              <tr data-testid="server">
-                <td>
-                  <strong safe>{s.name}</strong>
-                </td>
-                <td safe>{s.description}</td>
-                <td>
-                  {s.allowedTools === null ? (
-                    <span class="muted">every tool</span>
-                  ) : (
-                    <span safe>{s.allowedTools.length === 0 ? 'no tools listed' : `allowedTools: ${s.allowedTools.join(', ')}`}</span>
-                  )}
-                </td>
-                <td class="actions">
-                  <a href={u('servers', s.name)}>edit</a>{' '}
-                  <InlinePost
-                    id={`delete-server-${s.name}`}
-                    action={u('servers', s.name, 'delete')}
-                    viewer={viewer}
-                    base={config.base}
-                    label="delete"
-                    confirm={`Delete server ${s.name}?`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <EntryTable id="servers" title="Servers" count={detail.servers.length} empty="No servers.">
+        {detail.servers.map((s) => (
+          <tr data-testid="server">
+            <td>
+              <strong safe>{s.name}</strong>
+            </td>
+            <td safe>{s.description}</td>
+            <td>
+              {s.allowedTools === null ? (
+                <span class="muted">every tool</span>
+              ) : (
+                <span safe>{s.allowedTools.length === 0 ? 'no tools listed' : `allowedTools: ${s.allowedTools.join(', ')}`}</span>
+              )}
+            </td>
+            <td class="actions">
+              <EntryActions viewer={viewer} config={config} segment="servers" noun="server" entry={s.name} />
+            </td>
+          </tr>
+        ))}
+      </EntryTable>
 
-      <section class="card" id="tools">
-        <h2>Tools</h2>
-        {detail.tools.length === 0 ? <p class="muted">No tools yet.</p> : ''}
-        <table>
-          <tbody>
-            {detail.tools.map((t) => (
-              <tr data-testid="tool" data-tool={t.name}>
-                <td>
-                  <a href={u('tools', t.name)} data-testid={`edit-tool-${t.name}`}>
-                    <strong safe>{t.name}</strong>
-                  </a>
-                </td>
-                <td>
-                  <code safe>{`${t.method} ${t.endpoint}`}</code>
-                  <div class="muted" safe>
-                    {t.description}
-                  </div>
-                </td>
-                <td safe>{`${t.args} arg${t.args === 1 ? '' : 's'}`}</td>
-                <td class="actions">
-                  <a href={u('tools', t.name)}>edit</a>{' '}
-                  <InlinePost
-                    id={`delete-tool-${t.name}`}
-                    action={u('tools', t.name, 'delete')}
-                    viewer={viewer}
-                    base={config.base}
-                    label="delete"
-                    confirm={`Delete tool ${t.name}?`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <EntryTable id="tools" title="Tools" count={detail.tools.length} empty="No tools yet.">
+        {detail.tools.map((t) => (
+          <tr data-testid="tool" data-tool={t.name}>
+            <td>
+              <a href={u('tools', t.name)} data-testid={`edit-tool-${t.name}`}>
+                <strong safe>{t.name}</strong>
+              </a>
+            </td>
+            <td>
+              <code safe>{`${t.method} ${t.endpoint}`}</code>
+              <div class="muted" safe>
+                {t.description}
+              </div>
+            </td>
+            <td safe>{`${t.args} arg${t.args === 1 ? '' : 's'}`}</td>
+            <td class="actions">
+              <EntryActions viewer={viewer} config={config} segment="tools" noun="tool" entry={t.name} />
+            </td>
+          </tr>
+        ))}
+      </EntryTable>
 
-      <section class="card" id="upstreams">
-        <h2>Upstreams (mcpServers)</h2>
-        {detail.upstreams.length === 0 ? <p class="muted">No upstream MCP servers.</p> : ''}
-        <table>
-          <tbody>
-            {detail.upstreams.map((m) => (
-              <tr data-testid="upstream">
-                <td>
-                  <strong safe>{m.name}</strong>
-                </td>
-                <td safe>{m.type}</td>
-                <td>
-                  <code safe>{m.target}</code>
-                </td>
-                <td class="actions">
-                  <a href={u('upstreams', m.name)}>edit</a>{' '}
-                  <InlinePost
-                    id={`delete-upstream-${m.name}`}
-                    action={u('upstreams', m.name, 'delete')}
-                    viewer={viewer}
-                    base={config.base}
-                    label="delete"
-                    confirm={`Delete upstream ${m.name}?`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <EntryTable id="upstreams" title="Upstreams (mcpServers)" count={detail.upstreams.length} empty="No upstream MCP servers.">
+        {detail.upstreams.map((m) => (
+          <tr data-testid="upstream">
+            <td>
+              <strong safe>{m.name}</strong>
+            </td>
+            <td safe>{m.type}</td>
+            <td>
+              <code safe>{m.target}</code>
+            </td>
+            <td class="actions">
+              <EntryActions viewer={viewer} config={config} segment="upstreams" noun="upstream" entry={m.name} />
+            </td>
+          </tr>
+        ))}
+      </EntryTable>
       {detail.prompts > 0 ? (
         <p class="muted" safe>
           {`${detail.prompts} prompt${detail.prompts === 1 ? '' : 's'}: edit them in the YAML editor.`}

@@ -2,7 +2,7 @@
 import type { PropsWithChildren } from '@kitajs/html';
 import { Flash, IssueList, type IssueView } from '../components.tsx';
 import { CsrfField, type Viewer } from '../layout.tsx';
-import type { FormProblem } from './model.ts';
+import type { EntryFormProps, FormProblem } from './model.ts';
 
 /** `/configs/<tenant>/<name>` plus `rest`, each segment URL-encoded. */
 export function configUrl(ref: { tenant: string; name: string }, ...rest: string[]): string {
@@ -117,6 +117,37 @@ export function PostForm(
       {props.base !== undefined ? <input type="hidden" name="base" value={props.base} /> : ''}
       {props.children as 'safe'}
     </form>
+  );
+}
+
+/**
+ * The frame of an entry editor (tool, router, server, upstream): the header, why a save was refused,
+ * a note, and the form posting to `<segment>` (a new entry) or `<segment>/<original>` (a change).
+ */
+export function EntryEditor(props: PropsWithChildren<{ segment: string; noun: string; title?: string; entry: EntryFormProps<unknown> }>): JSX.Element {
+  const { config, original, note } = props.entry;
+  const isNew = original === undefined;
+  const action = isNew ? configUrl(config, props.segment) : configUrl(config, props.segment, original);
+  const title = props.title ?? (isNew ? `New ${props.noun}` : `${props.noun[0]?.toUpperCase()}${props.noun.slice(1)} ${original}`);
+  return (
+    <section id={`${props.noun}-editor`}>
+      <ConfigHeader config={config} active="edit" title={title} />
+      <ProblemBox
+        problem={props.entry.problem}
+        reloadHref={isNew ? configUrl(config, props.segment, 'new') : action}
+        file={`configs/${config.tenant}/${config.name}.yaml`}
+      />
+      {note ? (
+        <p class="flash flash-info" id="note" safe>
+          {note}
+        </p>
+      ) : (
+        ''
+      )}
+      <PostForm id={`${props.noun}-form`} action={action} viewer={props.entry.viewer} base={config.base} class="card stack">
+        {props.children as 'safe'}
+      </PostForm>
+    </section>
   );
 }
 

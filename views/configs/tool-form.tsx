@@ -3,27 +3,17 @@
  * each; "Add argument" and "Remove" post the form back and re-render it, so rows work without any
  * script) and its response template. Keys the form does not show are kept as they are in the YAML.
  */
-import type { Viewer } from '../layout.tsx';
-import type { ArgFormValues, ConfigRef, FormProblem, ToolFormValues } from './model.ts';
-import { CommitMessage, ConfigHeader, configUrl, PostForm, ProblemBox, TextArea } from './parts.tsx';
+import type { ArgFormValues, EntryFormProps, ToolFormValues } from './model.ts';
+import { CommitMessage, configUrl, EntryEditor, TextArea } from './parts.tsx';
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 export const POSITIONS = ['query', 'path', 'header', 'body', 'form-data'];
 export const TYPES = ['string', 'number', 'integer', 'boolean', 'array', 'object'];
 
-export interface ToolFormProps {
-  viewer: Viewer;
-  config: ConfigRef;
-  /** The tool's name in the document; undefined for a new tool. */
-  original?: string;
-  values: ToolFormValues;
-  message?: string;
+export interface ToolFormProps extends EntryFormProps<ToolFormValues> {
   /** New tools: servers with an `allowedTools` list, and the one the tool is added to ('' for none). */
-  exposeOptions?: string[];
-  expose?: string;
-  problem?: FormProblem;
-  /** A note after add/remove of a row (nothing is saved by those). */
-  note?: string;
+  exposeOptions?: string[] | undefined;
+  expose?: string | undefined;
 }
 
 function Options({ options, selected, blank }: { options: string[]; selected: string; blank?: string }): JSX.Element {
@@ -103,97 +93,84 @@ function ArgRow({ arg, i }: { arg: ArgFormValues; i: number }): JSX.Element {
 export function ToolForm(props: ToolFormProps): JSX.Element {
   const { config, values: v } = props;
   const isNew = props.original === undefined;
-  const action = isNew ? configUrl(config, 'tools') : configUrl(config, 'tools', props.original ?? '');
-  const reload = isNew ? configUrl(config, 'tools', 'new') : configUrl(config, 'tools', props.original ?? '');
   return (
-    <section id="tool-editor">
-      <ConfigHeader config={config} active="edit" title={isNew ? 'New tool' : `Tool ${props.original ?? ''}`} />
-      <ProblemBox problem={props.problem} reloadHref={reload} file={`configs/${config.tenant}/${config.name}.yaml`} />
-      {props.note ? (
-        <p class="flash flash-info" id="note" safe>
-          {props.note}
-        </p>
+    <EntryEditor segment="tools" noun="tool" entry={props}>
+      {/* The first submit button is the one Enter presses: saving, never removing a row. */}
+      <div class="row spread">
+        <span class="muted" safe>
+          {`configs/${config.tenant}/${config.name}.yaml`}
+        </span>
+        <button type="submit" name="op" value="save" id="tool-save-top">
+          Save tool
+        </button>
+      </div>
+      <div class="row">
+        <label>
+          Name
+          <input type="text" id="tool-name" name="name" value={v.name} required maxlength="128" pattern="[A-Za-z0-9_][A-Za-z0-9_.\-]*" />
+        </label>
+        <label>
+          Method
+          <select id="tool-method" name="method">
+            <Options options={METHODS} selected={v.method} />
+          </select>
+        </label>
+        <label class="grow">
+          Endpoint <span class="muted">(template, e.g. {'{{ .Config.base }}/users/{{ .Args.id }}'})</span>
+          <input type="text" id="tool-endpoint" name="endpoint" value={v.endpoint} required />
+        </label>
+      </div>
+      <label>
+        Description
+        <TextArea id="tool-description" name="description" rows={2} value={v.description} />
+      </label>
+      {isNew && props.exposeOptions && props.exposeOptions.length > 0 ? (
+        <label>
+          Add to the allowedTools list of
+          <select id="tool-expose" name="expose">
+            <Options options={props.exposeOptions} selected={props.expose ?? ''} blank="(none: the tool stays invisible there)" />
+          </select>
+          <span class="muted" id="expose-note">
+            These servers list their tools in <code>allowedTools</code>; a tool missing from that list is invisible to clients, so the
+            new tool is added to the list of the server chosen here.
+          </span>
+        </label>
       ) : (
         ''
       )}
-      <PostForm id="tool-form" action={action} viewer={props.viewer} base={config.base} class="card stack">
-        {/* The first submit button is the one Enter presses: saving, never removing a row. */}
-        <div class="row spread">
-          <span class="muted" safe>
-            {`configs/${config.tenant}/${config.name}.yaml`}
-          </span>
-          <button type="submit" name="op" value="save" id="tool-save-top">
-            Save tool
-          </button>
-        </div>
-        <div class="row">
-          <label>
-            Name
-            <input type="text" id="tool-name" name="name" value={v.name} required maxlength="128" pattern="[A-Za-z0-9_][A-Za-z0-9_.\-]*" />
-          </label>
-          <label>
-            Method
-            <select id="tool-method" name="method">
-              <Options options={METHODS} selected={v.method} />
-            </select>
-          </label>
-          <label class="grow">
-            Endpoint <span class="muted">(template, e.g. {'{{ .Config.base }}/users/{{ .Args.id }}'})</span>
-            <input type="text" id="tool-endpoint" name="endpoint" value={v.endpoint} required />
-          </label>
-        </div>
-        <label>
-          Description
-          <TextArea id="tool-description" name="description" rows={2} value={v.description} />
-        </label>
-        {isNew && props.exposeOptions && props.exposeOptions.length > 0 ? (
-          <label>
-            Add to the allowedTools list of
-            <select id="tool-expose" name="expose">
-              <Options options={props.exposeOptions} selected={props.expose ?? ''} blank="(none: the tool stays invisible there)" />
-            </select>
-            <span class="muted" id="expose-note">
-              These servers list their tools in <code>allowedTools</code>; a tool missing from that list is invisible to clients, so the
-              new tool is added to the list of the server chosen here.
-            </span>
-          </label>
-        ) : (
-          ''
-        )}
-        <label>
-          Headers <span class="muted">(one "Name: value" per line; values are templates)</span>
-          <TextArea id="tool-headers" name="headers" rows={2} class="mono" value={v.headers} />
-        </label>
+      <label>
+        Headers <span class="muted">(one "Name: value" per line; values are templates)</span>
+        <TextArea id="tool-headers" name="headers" rows={2} class="mono" value={v.headers} />
+      </label>
 
-        <h2>Arguments</h2>
-        <div id="args">
-          {v.args.length === 0 ? <p class="muted">No arguments.</p> : ''}
-          {v.args.map((arg, i) => (
-            <ArgRow arg={arg} i={i} />
-          ))}
-        </div>
-        <div>
-          <button type="submit" class="secondary" name="op" value="add-arg" id="add-arg" formnovalidate>
-            Add argument
-          </button>
-        </div>
+      <h2>Arguments</h2>
+      <div id="args">
+        {v.args.length === 0 ? <p class="muted">No arguments.</p> : ''}
+        {v.args.map((arg, i) => (
+          <ArgRow arg={arg} i={i} />
+        ))}
+      </div>
+      <div>
+        <button type="submit" class="secondary" name="op" value="add-arg" id="add-arg" formnovalidate>
+          Add argument
+        </button>
+      </div>
 
-        <label>
-          Request body <span class="muted">(template; empty: body arguments are sent as a JSON object)</span>
-          <TextArea id="tool-request-body" name="requestBody" rows={4} class="mono" value={v.requestBody} />
-        </label>
-        <label>
-          Response body <span class="muted">(template; empty: the response is passed through)</span>
-          <TextArea id="tool-response-body" name="responseBody" rows={4} class="mono" value={v.responseBody} />
-        </label>
-        <CommitMessage value={props.message} placeholder={isNew ? 'Add tool' : `Update tool ${props.original ?? ''}`} />
-        <div>
-          <button type="submit" name="op" value="save" id="tool-save">
-            Save tool
-          </button>{' '}
-          <a href={configUrl(config)}>Cancel</a>
-        </div>
-      </PostForm>
-    </section>
+      <label>
+        Request body <span class="muted">(template; empty: body arguments are sent as a JSON object)</span>
+        <TextArea id="tool-request-body" name="requestBody" rows={4} class="mono" value={v.requestBody} />
+      </label>
+      <label>
+        Response body <span class="muted">(template; empty: the response is passed through)</span>
+        <TextArea id="tool-response-body" name="responseBody" rows={4} class="mono" value={v.responseBody} />
+      </label>
+      <CommitMessage value={props.message} placeholder={isNew ? 'Add tool' : `Update tool ${props.original ?? ''}`} />
+      <div>
+        <button type="submit" name="op" value="save" id="tool-save">
+          Save tool
+        </button>{' '}
+        <a href={configUrl(config)}>Cancel</a>
+      </div>
+    </EntryEditor>
   );
 }

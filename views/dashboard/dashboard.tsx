@@ -2,7 +2,7 @@
  * The console's home: the configs the viewer can see, the config repo's head commit, and whether each
  * gateway has applied it. Pure.
  */
-import { Flash, when } from '../components.tsx';
+import { Flash, TableHead, when } from '../components.tsx';
 import type { CommitView } from '../history/history.tsx';
 import { configUrl, shortSha } from '../history/history.tsx';
 
@@ -113,14 +113,7 @@ export function DashboardView(props: DashboardProps): JSX.Element {
         </Flash>
       ) : (
         <table id="gateways" data-testid="gateways">
-          <thead>
-            <tr>
-              <th>Gateway</th>
-              <th>Health</th>
-              <th>Applied revision</th>
-              <th>Config</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Gateway', 'Health', 'Applied revision', 'Config']} />
           <tbody>
             {props.gateways.map((g) => {
               const sync = syncState(g, head);

@@ -2,7 +2,7 @@
  * A config's git history: the commits that touched the file, the file at one commit, the diff between
  * two commits, and the "roll back to this version" form (a new commit, never a rewrite). Pure.
  */
-import { Flash, IssueList, type IssueView, when } from '../components.tsx';
+import { Flash, IssueList, type IssueView, TableHead, when } from '../components.tsx';
 import { ConfigHeader } from '../configs/parts.tsx';
 import { CsrfField, type Viewer } from '../layout.tsx';
 
@@ -140,15 +140,7 @@ export function HistoryView(props: HistoryProps): JSX.Element {
       ) : (
         <>
           <table id="history-table" data-testid="history-table">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Author</th>
-                <th>Message</th>
-                <th>Commit</th>
-                <th>Actions</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Author', 'Message', 'Commit', 'Actions']} />
             <tbody>
               {commits.map((c, i) => {
                 const previous = commits[i + 1];

@@ -5,6 +5,7 @@
  * The form is `multipart/form-data` so that a file can be uploaded; htmx sends it as such too (it keeps
  * FormData for a multipart form) and swaps the preview into `#import-result`.
  */
+import type { PropsWithChildren } from '@kitajs/html';
 import { Flash, IssueList, type IssueView } from '../components.tsx';
 import { CsrfField, type Viewer } from '../layout.tsx';
 
@@ -41,6 +42,39 @@ export interface ImportPageProps {
   result?: JSX.Element | undefined;
 }
 
+/**
+ * A form of the import page: posts to `action` and shows the answer under the form (`#import-result`),
+ * with the submit button (`button`: its id and test id) last and a spinner while htmx waits.
+ */
+function ImportForm(
+  props: PropsWithChildren<{ id: string; class: string; action: string; multipart?: boolean; viewer: Viewer; button: string; label: string; working: string }>,
+): JSX.Element {
+  return (
+    <form
+      id={props.id}
+      data-testid={props.id}
+      class={props.class}
+      method="post"
+      action={props.action}
+      enctype={props.multipart ? 'multipart/form-data' : undefined}
+      hx-post={props.action}
+      hx-target="#import-result"
+      hx-swap="innerHTML"
+    >
+      <CsrfField viewer={props.viewer} />
+      {props.children as 'safe'}
+      <div>
+        <button type="submit" id={props.button} data-testid={props.button} safe>
+          {props.label}
+        </button>{' '}
+        <span class="spinner muted" safe>
+          {props.working}
+        </span>
+      </div>
+    </form>
+  );
+}
+
 export function ImportPage(props: ImportPageProps): JSX.Element {
   const v = props.values;
   return (
@@ -57,18 +91,16 @@ export function ImportPage(props: ImportPageProps): JSX.Element {
       ) : (
         ''
       )}
-      <form
+      <ImportForm
         id="import-form"
-        data-testid="import-form"
         class="card stack"
-        method="post"
         action="/import/preview"
-        enctype="multipart/form-data"
-        hx-post="/import/preview"
-        hx-target="#import-result"
-        hx-swap="innerHTML"
+        multipart
+        viewer={props.viewer}
+        button="import-preview-button"
+        label="Preview"
+        working="working…"
       >
-        <CsrfField viewer={props.viewer} />
         <div class="row">
           <label>
             Tenant
@@ -102,13 +134,7 @@ export function ImportPage(props: ImportPageProps): JSX.Element {
             {`\n${v.spec}`}
           </textarea>
         </label>
-        <div>
-          <button type="submit" id="import-preview-button" data-testid="import-preview-button">
-            Preview
-          </button>{' '}
-          <span class="spinner muted">working…</span>
-        </div>
-      </form>
+      </ImportForm>
       <div id="import-result" data-testid="import-result" aria-live="polite">
         {(props.result ?? '') as 'safe'}
       </div>
@@ -142,13 +168,7 @@ export function ImportPreview(props: ImportPreviewProps): JSX.Element {
       <h2>
         Review <code safe>{props.path}</code>
       </h2>
-      {props.error ? (
-        <Flash kind="error" id="import-error">
-          <span safe>{props.error}</span>
-        </Flash>
-      ) : (
-        ''
-      )}
+      {props.error ? <ImportFailed message={props.error} /> : ''}
       {props.exists && !props.error ? (
         <Flash kind="warning" id="import-exists">
           A config with this name already exists (<a href={props.configHref} safe>{props.path}</a>); committing will be refused. Choose another name.
@@ -207,17 +227,15 @@ export function ImportPreview(props: ImportPreviewProps): JSX.Element {
       ) : (
         ''
       )}
-      <form
+      <ImportForm
         id="import-commit-form"
-        data-testid="import-commit-form"
         class="stack"
-        method="post"
         action="/import/commit"
-        hx-post="/import/commit"
-        hx-target="#import-result"
-        hx-swap="innerHTML"
+        viewer={props.viewer}
+        button="import-commit"
+        label="Commit"
+        working="committing…"
       >
-        <CsrfField viewer={props.viewer} />
         <input type="hidden" name="tenant" value={props.tenant} />
         <input type="hidden" name="name" value={props.name} />
         <label>
@@ -230,13 +248,7 @@ export function ImportPreview(props: ImportPreviewProps): JSX.Element {
           Commit message (optional)
           <input name="message" id="import-message" placeholder={`Import ${props.path}`} />
         </label>
-        <div>
-          <button type="submit" id="import-commit" data-testid="import-commit">
-            Commit
-          </button>{' '}
-          <span class="spinner muted">committing…</span>
-        </div>
-      </form>
+      </ImportForm>
     </section>
   );
 }

@@ -13,6 +13,22 @@ export function clientIp(server: { requestIP(req: Request): { address: string } 
   return server?.requestIP(request)?.address ?? 'unknown';
 }
 
+/** Signs in with `credentials` sent in `request`: its client address (throttling) and origin (login CSRF) count. */
+export function loginFrom(
+  ctx: AdminContext,
+  server: Parameters<typeof clientIp>[0],
+  request: Request,
+  credentials: { username: string; password: string },
+): Promise<NewSession> {
+  return login(ctx, {
+    username: credentials.username,
+    password: credentials.password,
+    ip: clientIp(server, request),
+    origin: request.headers.get('origin'),
+    referer: request.headers.get('referer'),
+  });
+}
+
 /** Adds the `auth` macro: `{ auth: true }` on a route resolves `principal` or answers 401/403. */
 export function authPlugin(ctx: AdminContext) {
   return new Elysia().macro({
@@ -56,13 +72,7 @@ export function authRoutes(ctx: AdminContext) {
     .post(
       '/login',
       async ({ body, request, server, set }) => {
-        const opened = await login(ctx, {
-          username: body.username,
-          password: body.password,
-          ip: clientIp(server, request),
-          origin: request.headers.get('origin'),
-          referer: request.headers.get('referer'),
-        });
+        const opened = await loginFrom(ctx, server, request, body);
         set.headers['set-cookie'] = sessionCookie(ctx, opened.cookieValue, maxAge);
         return sessionView(opened);
       },

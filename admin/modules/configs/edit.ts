@@ -75,18 +75,50 @@ function appendEntry(doc: Doc, key: string): YAMLMap {
   return map;
 }
 
-function entries(doc: Doc, key: string): { node: YAMLMap; value: Plain; index: number }[] {
+/** An entry of a list: its node (edited in place), its plain value and its position. */
+interface Entry {
+  node: YAMLMap;
+  value: Plain;
+  index: number;
+}
+
+function entries(doc: Doc, key: string): Entry[] {
   const seq = listOf(doc, key);
   if (!seq) return [];
-  const out: { node: YAMLMap; value: Plain; index: number }[] = [];
+  const out: Entry[] = [];
   seq.items.forEach((item, index) => {
     if (isMap(item)) out.push({ node: item, value: (item.toJSON() ?? {}) as Plain, index });
   });
   return out;
 }
 
-function byName(doc: Doc, key: string, name: string): { node: YAMLMap; value: Plain; index: number } | undefined {
+function byName(doc: Doc, key: string, name: string): Entry | undefined {
   return entries(doc, key).find((e) => e.value.name === name);
+}
+
+/** The lists of named entries the forms edit, and what their entries are called in errors. */
+const TOOLS = { key: 'tools', what: 'tool' };
+const SERVERS = { key: 'servers', what: 'server' };
+const UPSTREAMS = { key: 'mcpServers', what: 'upstream' };
+type Named = typeof TOOLS;
+
+/** Entry `name` of a list; "not found" when there is none. */
+function named(doc: Doc, list: Named, name: string): Entry {
+  const found = byName(doc, list.key, name);
+  if (!found) throw notFound(`${list.what} ${JSON.stringify(name)}`);
+  return found;
+}
+
+/** Router `index` (0-based); "not found" when there is none. */
+function routerAt(doc: Doc, index: number): Entry {
+  const found = entries(doc, 'routers').find((e) => e.index === index);
+  if (!found) throw notFound(`router #${index + 1}`);
+  return found;
+}
+
+/** Takes `entry` out of the list at `key`. */
+function removeEntry(doc: Doc, key: string, entry: Entry): void {
+  listOf(doc, key, true).items.splice(entry.index, 1);
 }
 
 /** A new node: lists of scalars in flow style (`[a, b]`), the rest in block style. */
@@ -296,16 +328,10 @@ export function applyTool(text: string, original: string | null, v: ToolFormValu
     argNames.add(a.name.trim());
   });
 
-  const existing = original === null ? undefined : byName(doc, 'tools', original);
-  if (original !== null && !existing) throw notFound(`tool ${JSON.stringify(original)}`);
+  const existing = original === null ? undefined : named(doc, TOOLS, original);
   if (name !== original && byName(doc, 'tools', name)) throw fieldError('name', `a tool named ${JSON.stringify(name)} already exists in this config`);
 
-  let map: YAMLMap;
-  if (existing) {
-    map = existing.node;
-  } else {
-    map = appendEntry(doc, 'tools');
-  }
+  const map = existing?.node ?? appendEntry(doc, 'tools');
   setField(doc, map, 'name', name);
   setField(doc, map, 'description', opt(v.description));
   setField(doc, map, 'method', method);
@@ -360,9 +386,7 @@ function renameInAllowedTools(doc: Doc, from: string, to: string | null): void {
 /** Removes a tool, and its name from every `allowedTools` list. */
 export function removeTool(text: string, name: string): string {
   const doc = openDocument(text);
-  const found = byName(doc, 'tools', name);
-  if (!found) throw notFound(`tool ${JSON.stringify(name)}`);
-  listOf(doc, 'tools', true).items.splice(found.index, 1);
+  removeEntry(doc, 'tools', named(doc, TOOLS, name));
   renameInAllowedTools(doc, name, null);
   return print(doc);
 }
@@ -376,9 +400,7 @@ export function serversWithAllowList(text: string): string[] {
 }
 
 export function findTool(text: string, name: string): Plain {
-  const found = byName(openDocument(text), 'tools', name);
-  if (!found) throw notFound(`tool ${JSON.stringify(name)}`);
-  return found.value;
+  return named(openDocument(text), TOOLS, name).value;
 }
 
 // --- routers -----------------------------------------------------------------------------------------
@@ -394,9 +416,7 @@ export function routerValues(r: Plain | undefined): RouterFormValues {
 }
 
 export function findRouter(text: string, index: number): Plain {
-  const found = entries(openDocument(text), 'routers').find((e) => e.index === index);
-  if (!found) throw notFound(`router #${index + 1}`);
-  return found.value;
+  return routerAt(openDocument(text), index).value;
 }
 
 /** Adds (`index` null) or changes router `index` (0-based). */
@@ -406,14 +426,7 @@ export function applyRouter(text: string, index: number | null, v: RouterFormVal
   if (prefix === '') throw fieldError('prefix', 'a router needs a prefix');
   const servers = list(v.server);
   if (servers.length === 0) throw fieldError('server', 'a router needs a server');
-  let map: YAMLMap;
-  if (index === null) {
-    map = appendEntry(doc, 'routers');
-  } else {
-    const found = entries(doc, 'routers').find((e) => e.index === index);
-    if (!found) throw notFound(`router #${index + 1}`);
-    map = found.node;
-  }
+  const map = index === null ? appendEntry(doc, 'routers') : routerAt(doc, index).node;
   if (servers.length === 1) {
     setField(doc, map, 'servers', undefined);
     setField(doc, map, 'server', servers[0]);
@@ -437,9 +450,7 @@ export function applyRouter(text: string, index: number | null, v: RouterFormVal
 
 export function removeRouter(text: string, index: number): string {
   const doc = openDocument(text);
-  const found = entries(doc, 'routers').find((e) => e.index === index);
-  if (!found) throw notFound(`router #${index + 1}`);
-  listOf(doc, 'routers', true).items.splice(index, 1);
+  removeEntry(doc, 'routers', routerAt(doc, index));
   return print(doc);
 }
 
@@ -458,6 +469,13 @@ function serverNames(doc: Doc): Set<string> {
   return new Set([...entries(doc, 'servers'), ...entries(doc, 'mcpServers')].map((e) => str(e.value.name)));
 }
 
+/** Server or upstream `original` (null for a new one); `name` must not be another's (one namespace). */
+function serverOrUpstream(doc: Doc, list: Named, original: string | null, name: string): Entry | undefined {
+  const existing = original === null ? undefined : named(doc, list, original);
+  if (name !== original && serverNames(doc).has(name)) throw fieldError('name', `a server or upstream named ${JSON.stringify(name)} already exists in this config`);
+  return existing;
+}
+
 // --- servers -----------------------------------------------------------------------------------------
 
 export function serverValues(s: Plain | undefined): ServerFormValues {
@@ -471,9 +489,7 @@ export function serverValues(s: Plain | undefined): ServerFormValues {
 }
 
 export function findServer(text: string, name: string): Plain {
-  const found = byName(openDocument(text), 'servers', name);
-  if (!found) throw notFound(`server ${JSON.stringify(name)}`);
-  return found.value;
+  return named(openDocument(text), SERVERS, name).value;
 }
 
 /** Adds (`original` null) or changes a server; a rename follows into the routers. */
@@ -481,16 +497,9 @@ export function applyServer(text: string, original: string | null, v: ServerForm
   const doc = openDocument(text);
   const name = v.name.trim();
   if (name === '') throw fieldError('name', 'a server needs a name');
-  const existing = original === null ? undefined : byName(doc, 'servers', original);
-  if (original !== null && !existing) throw notFound(`server ${JSON.stringify(original)}`);
-  if (name !== original && serverNames(doc).has(name)) throw fieldError('name', `a server or upstream named ${JSON.stringify(name)} already exists in this config`);
+  const existing = serverOrUpstream(doc, SERVERS, original, name);
   const config = parsePairs('config', v.config);
-  let map: YAMLMap;
-  if (existing) {
-    map = existing.node;
-  } else {
-    map = appendEntry(doc, 'servers');
-  }
+  const map = existing?.node ?? appendEntry(doc, 'servers');
   setField(doc, map, 'name', name);
   setField(doc, map, 'description', opt(v.description));
   if (!v.restrictTools) {
@@ -512,9 +521,7 @@ export function applyServer(text: string, original: string | null, v: ServerForm
 
 export function removeServer(text: string, name: string): string {
   const doc = openDocument(text);
-  const found = byName(doc, 'servers', name);
-  if (!found) throw notFound(`server ${JSON.stringify(name)}`);
-  listOf(doc, 'servers', true).items.splice(found.index, 1);
+  removeEntry(doc, 'servers', named(doc, SERVERS, name));
   return print(doc);
 }
 
@@ -534,9 +541,7 @@ export function upstreamValues(u: Plain | undefined): UpstreamFormValues {
 }
 
 export function findUpstream(text: string, name: string): Plain {
-  const found = byName(openDocument(text), 'mcpServers', name);
-  if (!found) throw notFound(`upstream ${JSON.stringify(name)}`);
-  return found.value;
+  return named(openDocument(text), UPSTREAMS, name).value;
 }
 
 /** Adds (`original` null) or changes an upstream; a rename follows into the routers. */
@@ -546,18 +551,11 @@ export function applyUpstream(text: string, original: string | null, v: Upstream
   if (name === '') throw fieldError('name', 'an upstream needs a name');
   if (!(UPSTREAM_TYPES as readonly string[]).includes(v.type)) throw fieldError('type', `must be one of ${UPSTREAM_TYPES.join(', ')}`);
   if (v.policy !== '' && v.policy !== 'onStart' && v.policy !== 'onDemand') throw fieldError('policy', 'must be onStart, onDemand or empty');
-  const existing = original === null ? undefined : byName(doc, 'mcpServers', original);
-  if (original !== null && !existing) throw notFound(`upstream ${JSON.stringify(original)}`);
-  if (name !== original && serverNames(doc).has(name)) throw fieldError('name', `a server or upstream named ${JSON.stringify(name)} already exists in this config`);
+  const existing = serverOrUpstream(doc, UPSTREAMS, original, name);
   const env = parsePairs('env', v.env);
   const headers = parsePairs('headers', v.headers);
   const args = v.args.split(/\r?\n/).filter((l) => l.trim() !== '');
-  let map: YAMLMap;
-  if (existing) {
-    map = existing.node;
-  } else {
-    map = appendEntry(doc, 'mcpServers');
-  }
+  const map = existing?.node ?? appendEntry(doc, 'mcpServers');
   setField(doc, map, 'name', name);
   setField(doc, map, 'type', v.type);
   const stdio = v.type === 'stdio';
@@ -573,9 +571,7 @@ export function applyUpstream(text: string, original: string | null, v: Upstream
 
 export function removeUpstream(text: string, name: string): string {
   const doc = openDocument(text);
-  const found = byName(doc, 'mcpServers', name);
-  if (!found) throw notFound(`upstream ${JSON.stringify(name)}`);
-  listOf(doc, 'mcpServers', true).items.splice(found.index, 1);
+  removeEntry(doc, 'mcpServers', named(doc, UPSTREAMS, name));
   return print(doc);
 }
 

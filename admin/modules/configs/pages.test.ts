@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { type Caller, type Harness, harness, ORIGIN } from '../../test-support.ts';
-import { type ConfigFixture, configFixture, git, WEBHOOK_SECRET } from './test-fixture.ts';
+import { type ConfigStack, configStack, git, send, type SendOptions, stackHarness } from '../console/test-stack.ts';
 
 const USERS = 'configs/demo/users.yaml';
 const MEDIA = 'configs/demo/media.yaml';
 const WEATHER = 'configs/acme/weather.yaml';
 
-let fx: ConfigFixture;
+let fx: ConfigStack;
 let h: Harness;
 let dora: Caller & { id: string };
 
 beforeAll(async () => {
-  fx = await configFixture();
-  h = await harness({ repo: fx.repo, settings: { gateways: [{ url: fx.gateway.url, webhookSecret: WEBHOOK_SECRET }] } });
+  fx = await configStack();
+  h = await stackHarness(fx);
   const demo = await h.tenant('demo', '/demo');
   await h.tenant('acme', '/acme');
   dora = await h.member('dora', [demo.id]);
@@ -23,28 +23,10 @@ afterAll(async () => {
   await fx.close();
 });
 
-interface Send {
-  as?: Caller;
-  /** How the CSRF token travels: the htmx header (default), the `_csrf` form field, or not at all. */
-  csrf?: 'header' | 'field' | 'none';
-  htmx?: boolean;
-}
+type Send = Omit<SendOptions, 'form'>;
 
-function request(method: string, path: string, fields: Record<string, string> | undefined, o: Send = {}): Promise<Response> {
-  const as = o.as ?? h.admin;
-  const headers: Record<string, string> = { cookie: as.cookie ?? '' };
-  const csrf = o.csrf ?? 'header';
-  if (method !== 'GET' && csrf === 'header') headers['x-csrf-token'] = as.csrf ?? '';
-  if (o.htmx) {
-    headers['hx-request'] = 'true';
-    headers['hx-request-type'] = 'partial';
-  }
-  let body: string | undefined;
-  if (fields) {
-    body = new URLSearchParams({ ...fields, ...(csrf === 'field' ? { _csrf: as.csrf ?? '' } : {}) }).toString();
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-  }
-  return h.app.handle(new Request(`${ORIGIN}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+function request(method: string, path: string, form: Record<string, string> | undefined, o: Send = {}): Promise<Response> {
+  return send(h.app, ORIGIN, method, path, { ...o, as: o.as ?? h.admin, ...(form ? { form } : {}) });
 }
 
 const get = (path: string, o: Send = {}) => request('GET', path, undefined, o);

@@ -2,13 +2,14 @@
  * Console form posts, shared by the admin pages: reading `application/x-www-form-urlencoded` bodies
  * (as Elysia parses them: a repeated field is a list), checking them against the REST API's own
  * models (one set of rules for both), and answering a submission: the page section again with a
- * notice, or with the error next to the failed form and the user's input kept (passwords never).
+ * notice, or with the error next to the failed form and the user's input kept (passwords never): `formPage`.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AdminError, ERROR_STATUS, invalid } from '../../errors.ts';
 import type { PageState } from '../../../views/admin/forms.tsx';
 import type { NavKey, Viewer } from '../../../views/layout.tsx';
+import type { Principal } from '../auth/authorize.ts';
 import { page, redirect } from './http.ts';
 
 /** A parsed form: field name → value, or values for a repeated field. */
@@ -59,7 +60,6 @@ export function checked<T extends TSchema>(schema: T, value: unknown): Static<T>
   return value as Static<T>;
 }
 
-
 /** Fields never echoed back into a re-rendered form. */
 const SECRET = /password|^_csrf$/i;
 
@@ -71,41 +71,77 @@ export function failed(e: AdminError, form: string, input: Form): PageState {
   return { failed: { form, error: e.message.replace(/^body\./, ''), field, values } };
 }
 
-export interface Submission<T> {
-  request: Request;
+/** What a console route gets from `consoleBase`'s `page` macro. */
+export interface PageRequest {
+  principal: Principal;
   viewer: Viewer;
+  request: Request;
+}
+
+/** One change a page's form asks for. */
+export interface FormAction<T> {
   /** Which form was posted (`create`, `edit:<id>`, …): where an error shows. */
   form: string;
-  input: Form;
+  /** The change, through the services, from the posted fields. */
+  run: (input: Form) => Promise<T>;
+  notice: (result: T) => string;
+  /** A different answer to a success (a new token shown once, a re-issued session cookie). */
+  done?: (result: T, notice: string) => Promise<Response> | Response;
+}
+
+export interface FormPageOptions {
   title: string;
   active: NavKey;
   /** The page a plain (non-htmx) post goes back to after a success (post/redirect/get). */
   location: string;
-  /** The change, through the services. */
-  run: () => Promise<T>;
-  /** The page section in a state (re-reads the data). */
-  render: (state: PageState) => Promise<JSX.Element>;
-  notice: (result: T) => string;
-  /** A different answer to a success (a new token shown once, a re-issued session cookie). */
-  done?: (result: T) => Promise<Response> | Response;
+  /** Refuses a principal that may not use the page (`requireAdmin`); without it, anyone signed in may. */
+  allow?: (p: Principal) => void;
+  /** The page's one section in a state (re-reads the data). */
+  section: (p: Principal, viewer: Viewer, state: PageState) => Promise<JSX.Element>;
 }
 
 /**
- * Runs a form's change. Success: htmx gets the section with a notice, a plain post is redirected to
- * the page. A refusal from a service (`AdminError`): the section with the error at the form, with its
- * status (htmx 4 swaps 4xx answers too). Anything else goes to the console's error mapping.
+ * A console page of one section whose forms post back to it (users, tenants, tokens, account).
+ *
+ * `show` answers the page. `post` runs one form's change: on success htmx gets the section with a
+ * notice and a plain post is redirected to the page; a refusal from a service (`AdminError`) answers
+ * the section with the error at the form and the input kept, with the error's status (htmx 4 swaps
+ * 4xx answers too). Anything else goes to the console's error mapping.
  */
-export async function submit<T>(s: Submission<T>): Promise<Response> {
-  let result: T;
-  try {
-    result = await s.run();
-  } catch (e) {
-    if (!(e instanceof AdminError)) throw e;
-    const headers: Record<string, string> = e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {};
-    const content = await s.render(failed(e, s.form, s.input));
-    return page(s.request, s.viewer, content, { title: s.title, active: s.active, status: ERROR_STATUS[e.code], headers });
-  }
-  if (s.done) return s.done(result);
-  if (s.request.headers.get('hx-request') !== 'true') return redirect(s.request, s.location);
-  return page(s.request, s.viewer, await s.render({ notice: s.notice(result) }), { title: s.title, active: s.active });
+export function formPage(opts: FormPageOptions) {
+  const layout = { title: opts.title, active: opts.active };
+  return {
+    async show(c: PageRequest, state: PageState = {}): Promise<Response> {
+      opts.allow?.(c.principal);
+      return page(c.request, c.viewer, await opts.section(c.principal, c.viewer, state), layout);
+    },
+    async post<T>(c: PageRequest & { body: unknown }, action: FormAction<T>): Promise<Response> {
+      opts.allow?.(c.principal);
+      const input = formOf(c.body);
+      let result: T;
+      try {
+        result = await action.run(input);
+      } catch (e) {
+        if (!(e instanceof AdminError)) throw e;
+        const headers: Record<string, string> = e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {};
+        const content = await opts.section(c.principal, c.viewer, failed(e, action.form, input));
+        return page(c.request, c.viewer, content, { ...layout, status: ERROR_STATUS[e.code], headers });
+      }
+      if (action.done) return action.done(result, action.notice(result));
+      if (c.request.headers.get('hx-request') !== 'true') return redirect(c.request, opts.location);
+      return page(c.request, c.viewer, await opts.section(c.principal, c.viewer, { notice: action.notice(result) }), layout);
+    },
+  };
+}
+
+/** The fields of `next` that differ from `current`: what a PATCH client would send (no empty audit entries). */
+export function changedFields<C, K extends keyof C>(current: C, next: Pick<C, K>): Partial<Pick<C, K>> {
+  const out: Partial<Pick<C, K>> = {};
+  for (const key of Object.keys(next) as K[]) if (next[key] !== current[key]) out[key] = next[key];
+  return out;
+}
+
+/** The notice after an edit form: `<what> saved.`, or that nothing changed. */
+export function savedNotice(what: string, changed: boolean): string {
+  return changed ? `${what} saved.` : `${what}: nothing changed.`;
 }

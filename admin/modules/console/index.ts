@@ -8,8 +8,8 @@ import { Elysia, t } from 'elysia';
 import type { AdminContext } from '../../context.ts';
 import { AdminError } from '../../errors.ts';
 import { LoginPage } from '../../../views/login.tsx';
-import { clientIp, sessionCookie } from '../auth/index.ts';
-import { login, logout } from '../auth/service.ts';
+import { loginFrom, sessionCookie } from '../auth/index.ts';
+import { logout } from '../auth/service.ts';
 import { consoleBase, CSRF_FIELD, html, redirect, safeNext } from './http.ts';
 
 interface Asset {
@@ -27,7 +27,6 @@ const ASSETS: Record<string, () => Asset> = {
   'htmx.js': () => asset(fileURLToPath(import.meta.resolve('htmx.org/dist/htmx.min.js')), 'text/javascript; charset=utf-8'),
   'console.css': () => asset(fileURLToPath(new URL('../../../views/console.css', import.meta.url)), 'text/css; charset=utf-8'),
 };
-
 
 export function consoleRoutes(ctx: AdminContext) {
   const loaded = new Map<string, Asset>();
@@ -49,13 +48,7 @@ export function consoleRoutes(ctx: AdminContext) {
       async ({ body, request, server }) => {
         const next = safeNext(body.next);
         try {
-          const opened = await login(ctx, {
-            username: body.username,
-            password: body.password,
-            ip: clientIp(server, request),
-            origin: request.headers.get('origin'),
-            referer: request.headers.get('referer'),
-          });
+          const opened = await loginFrom(ctx, server, request, body);
           const res = redirect(request, next);
           res.headers.set('set-cookie', sessionCookie(ctx, opened.cookieValue, maxAge));
           return res;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { type Harness, harness, ORIGIN } from '../../test-support.ts';
-import { type RepoFixture, repoFixture, send } from '../history/repo-fixture.ts';
+import { type ConfigStack, configStack, send, stackHarness } from '../console/test-stack.ts';
 
-let fx: RepoFixture;
+let fx: ConfigStack;
 let h: Harness;
 /** A loopback port nothing listens on. */
 let closedUrl: string;
@@ -17,11 +17,11 @@ const syncOf = (html: string, url: string): string | undefined => {
 };
 
 beforeAll(async () => {
-  fx = await repoFixture();
+  fx = await configStack();
   const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') });
   closedUrl = `http://127.0.0.1:${probe.port}`;
   await probe.stop(true);
-  h = await harness({ repo: fx.repo, settings: { gateways: [{ url: fx.gateway.url, webhookSecret: 'webhook-secret' }, { url: closedUrl }] } });
+  h = await stackHarness(fx, [{ url: closedUrl }]);
 });
 
 afterAll(async () => {
@@ -49,7 +49,7 @@ describe('dashboard', () => {
   it('marks a gateway behind when the repo moved past the revision it applied', async () => {
     const old = await fx.tip();
     fx.gateway.applied = `main@sha1:${old}`;
-    const tip = await fx.push('configs/acme/weather.yaml', `${await fx.remoteFile('configs/acme/weather.yaml')}\n# moved\n`, 'Move the branch');
+    const tip = await fx.push('configs/acme/weather.yaml', `${await fx.file('configs/acme/weather.yaml')}\n# moved\n`, 'Move the branch');
     const html = await (await get()).text();
     expect(syncOf(html, fx.gateway.url)).toBe('behind');
     expect(html).toContain(`applied ${old.slice(0, 7)}, head is ${tip.slice(0, 7)}`);
@@ -84,7 +84,7 @@ describe('dashboard', () => {
   });
 
   it("hides the head's subject from a member when the commit touched another tenant", async () => {
-    await fx.push('configs/demo/users.yaml', `${await fx.remoteFile('configs/demo/users.yaml')}\n# x\n`, 'Tweak configs/demo/users.yaml');
+    await fx.push('configs/demo/users.yaml', `${await fx.file('configs/demo/users.yaml')}\n# x\n`, 'Tweak configs/demo/users.yaml');
     const mine = await (await get(carol)).text();
     expect(mine).not.toContain('Tweak configs/demo/users.yaml');
     expect(mine).toContain('(a change outside your tenants)');

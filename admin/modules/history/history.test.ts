@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Harness, harness, ORIGIN } from '../../test-support.ts';
-import { type Person, type RepoFixture, repoFixture, send, type SendOptions } from './repo-fixture.ts';
+import { type Harness, ORIGIN } from '../../test-support.ts';
+import { type ConfigStack, configStack, type Person, send, type SendOptions, stackHarness } from '../console/test-stack.ts';
 
 const MEDIA = 'configs/demo/media.yaml';
 const ALICE: Person = { name: 'Alice Ops', email: 'alice@example.com' };
@@ -24,7 +24,7 @@ tools:
     endpoint: "{{ .Config.base }}/ping"
 `;
 
-let fx: RepoFixture;
+let fx: ConfigStack;
 let h: Harness;
 let c1: string;
 let c2: string;
@@ -36,12 +36,12 @@ const rows = (html: string): string[] => [...html.matchAll(/data-testid="history
 const baseOf = async (path: string): Promise<string> => (await fx.repo.read(path))?.blob ?? '';
 
 beforeAll(async () => {
-  fx = await repoFixture();
+  fx = await configStack();
   c1 = await fx.tip();
   c2 = await fx.push(MEDIA, media('First tweak of the media server.'), 'Tweak the media description', ALICE);
   c3 = await fx.push(MEDIA, media('Second tweak of the media server.'), 'Media: <script>alert(1)</script>', BOB);
-  c4 = await fx.push('configs/acme/weather.yaml', `${await fx.remoteFile('configs/acme/weather.yaml')}\n# touched\n`, 'Unrelated change', ALICE);
-  h = await harness({ repo: fx.repo, settings: { gateways: [{ url: fx.gateway.url, webhookSecret: 'webhook-secret' }] } });
+  c4 = await fx.push('configs/acme/weather.yaml', `${await fx.file('configs/acme/weather.yaml')}\n# touched\n`, 'Unrelated change', ALICE);
+  h = await stackHarness(fx);
   await h.tenant('demo', '/demo');
   await h.tenant('acme', '/acme');
 });
@@ -100,14 +100,14 @@ describe('config history', () => {
   it('restores the old version with a new commit and keeps every earlier commit when rolling back', async () => {
     const before = await fx.count();
     const tipBefore = await fx.tip();
-    const reloads = fx.gateway.reloads;
+    const reloads = fx.gateway.reloads.length;
     const res = await req('POST', '/configs/demo/media/rollback', { form: { commit: c2, base: await baseOf(MEDIA) }, csrf: 'field' });
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(await fx.count()).toBe(before + 1);
     const tip = await fx.tip();
     expect((await fx.repo.log({ limit: 100 })).map((c) => c.commit).slice(1)).toContain(tipBefore);
-    expect(await fx.remoteFile(MEDIA)).toBe(media('First tweak of the media server.'));
+    expect(await fx.file(MEDIA)).toBe(media('First tweak of the media server.'));
     const head = (await fx.repo.log({ limit: 1 }))[0]!;
     expect(head).toMatchObject({ commit: tip, message: `Roll back ${MEDIA} to ${c2.slice(0, 7)}`, author: { name: 'admin' } });
     // The refreshed history: the rollback on top, the old commits below, and the save result.
@@ -116,7 +116,7 @@ describe('config history', () => {
     expect(html).toContain(`data-revision="main@sha1:${tip}"`);
     // The stand-in gateway pulled the new tip on the webhook, so it reports the revision applied.
     expect(html).toMatch(/data-testid="gateway-result" data-state="applied"/);
-    expect(fx.gateway.reloads).toBe(reloads + 1);
+    expect(fx.gateway.reloads.length).toBe(reloads + 1);
     const audit = await h.call('GET', '/api/audit?action=config.rollback', { as: h.admin });
     expect(JSON.stringify(audit.body)).toContain('config:demo/media');
   });
@@ -130,7 +130,7 @@ describe('config history', () => {
     const html = await res.text();
     expect(html).not.toContain('<html');
     expect(await fx.count()).toBe(before + 1);
-    expect(await fx.remoteFile('configs/demo/extra.yaml')).toBeUndefined();
+    expect(await fx.file('configs/demo/extra.yaml')).toBeUndefined();
     expect(rows(html)).toEqual([await fx.tip(), created]);
     expect(html).toContain('no longer exists at the branch tip');
   });

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { importOpenApi } from '../../openapi/import.ts';
-import { type Harness, harness, ORIGIN } from '../../test-support.ts';
-import { type RepoFixture, repoFixture, send, type SendOptions } from '../history/repo-fixture.ts';
+import { type Harness, ORIGIN } from '../../test-support.ts';
+import { type ConfigStack, configStack, send, type SendOptions, stackHarness } from '../console/test-stack.ts';
 import { MAX_IMPORT_BYTES } from './service.ts';
 
 const FIXTURE = resolve(import.meta.dir, '../../../test/fixtures/openapi/demo-users.openapi.yaml');
 const spec = await readFile(FIXTURE, 'utf8');
 
-let fx: RepoFixture;
+let fx: ConfigStack;
 let h: Harness;
 
 const req = (method: string, path: string, opts: SendOptions = {}) => send(h.app, ORIGIN, method, path, { as: h.admin, ...opts });
@@ -29,8 +29,8 @@ const unescape = (s: string): string =>
   );
 
 beforeAll(async () => {
-  fx = await repoFixture();
-  h = await harness({ repo: fx.repo, settings: { gateways: [{ url: fx.gateway.url, webhookSecret: 'webhook-secret' }] } });
+  fx = await configStack();
+  h = await stackHarness(fx);
 });
 
 afterAll(async () => {
@@ -92,7 +92,7 @@ describe('OpenAPI import', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(await fx.count()).toBe(before + 1);
-    expect(await fx.remoteFile('configs/demo/directory.yaml')).toBe(yaml);
+    expect(await fx.file('configs/demo/directory.yaml')).toBe(yaml);
     expect(html).toContain('id="save-result"');
     expect(html).toContain('id="import-config-link"');
     expect(html).toContain('href="/configs/demo/directory"');
@@ -173,7 +173,7 @@ describe('OpenAPI import', () => {
     expect(res.status).toBe(404);
     const commit = await req('POST', '/import/commit', { as: bob, form: { tenant: 'demo', name: 'sneaky', yaml: 'name: sneaky\n' } });
     expect(commit.status).toBe(404);
-    expect(await fx.remoteFile('configs/demo/sneaky.yaml')).toBeUndefined();
+    expect(await fx.file('configs/demo/sneaky.yaml')).toBeUndefined();
   });
 
   it('refuses with 403 when the CSRF token is missing', async () => {

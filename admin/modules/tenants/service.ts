@@ -121,25 +121,26 @@ export async function listMembers(ctx: AdminContext, p: Principal, id: string): 
   return ctx.store.memberships.membersOf(id);
 }
 
-export async function addMember(ctx: AdminContext, p: Principal, tenantId: string, userId: string): Promise<void> {
-  requireAdmin(p);
-  const tenant = await ctx.store.tenants.get(tenantId);
-  if (!tenant) throw notFound(label(tenantId));
-  const user = await ctx.store.users.get(userId);
-  if (!user) throw notFound(`user ${JSON.stringify(userId)}`);
-  const already = (await ctx.store.memberships.tenantsOf(userId)).some((x) => x.id === tenantId);
-  if (already) return;
-  await ctx.store.memberships.add(userId, tenantId);
-  await record(ctx, p, { action: 'membership.add', target: `user:${user.username}`, tenantId, details: { tenant: tenant.name } });
-}
-
-export async function removeMember(ctx: AdminContext, p: Principal, tenantId: string, userId: string): Promise<void> {
+/** The tenant and the user of a membership change (admins), and whether the user is a member now. */
+async function membership(ctx: AdminContext, p: Principal, tenantId: string, userId: string): Promise<{ tenant: Tenant; user: User; member: boolean }> {
   requireAdmin(p);
   const tenant = await ctx.store.tenants.get(tenantId);
   if (!tenant) throw notFound(label(tenantId));
   const user = await ctx.store.users.get(userId);
   if (!user) throw notFound(`user ${JSON.stringify(userId)}`);
   const member = (await ctx.store.memberships.tenantsOf(userId)).some((x) => x.id === tenantId);
+  return { tenant, user, member };
+}
+
+export async function addMember(ctx: AdminContext, p: Principal, tenantId: string, userId: string): Promise<void> {
+  const { tenant, user, member } = await membership(ctx, p, tenantId, userId);
+  if (member) return;
+  await ctx.store.memberships.add(userId, tenantId);
+  await record(ctx, p, { action: 'membership.add', target: `user:${user.username}`, tenantId, details: { tenant: tenant.name } });
+}
+
+export async function removeMember(ctx: AdminContext, p: Principal, tenantId: string, userId: string): Promise<void> {
+  const { tenant, user, member } = await membership(ctx, p, tenantId, userId);
   if (!member) throw notFound(`membership of user "${user.username}" in tenant "${tenant.name}"`);
   await ctx.store.memberships.remove(userId, tenantId);
   await record(ctx, p, { action: 'membership.remove', target: `user:${user.username}`, tenantId, details: { tenant: tenant.name } });

@@ -6,15 +6,13 @@ import { Elysia } from 'elysia';
 import type { AdminContext } from '../../context.ts';
 import type { Principal } from '../auth/authorize.ts';
 import { consoleBase, page } from '../console/http.ts';
-import { checked, formOf, list, submit, text } from '../console/form.ts';
+import { checked, formPage, list, text } from '../console/form.ts';
 import { listTenants } from '../tenants/service.ts';
 import type { PageState } from '../../../views/admin/forms.tsx';
 import { TokensSection } from '../../../views/admin/tokens.tsx';
 import type { Viewer } from '../../../views/layout.tsx';
 import { NewTokenBody } from './model.ts';
 import { createToken, listTokens, revokeToken } from './service.ts';
-
-const PAGE = { title: 'API tokens', active: 'tokens', location: '/tokens' } as const;
 
 /**
  * The expiry field: a date input gives `2026-03-01` (taken as 00:00 UTC), a datetime-local one
@@ -29,55 +27,42 @@ export function expiryOf(value: string): string | undefined {
 }
 
 export function tokenPages(ctx: AdminContext) {
-  async function section(p: Principal, viewer: Viewer, state: PageState = {}, created?: { name: string; token: string }): Promise<JSX.Element> {
+  async function section(p: Principal, viewer: Viewer, state: PageState, created?: { name: string; token: string }): Promise<JSX.Element> {
     const [tokens, tenants] = await Promise.all([listTokens(ctx, p), listTenants(ctx, p)]);
     return TokensSection({ viewer, now: ctx.now(), tokens, tenants, created, state });
   }
+  const tokens = formPage({ title: 'API tokens', active: 'tokens', location: '/tokens', section });
 
   return new Elysia()
     .use(consoleBase(ctx))
-    .get('/tokens', async ({ principal, viewer, request }) => page(request, viewer, await section(principal, viewer), PAGE), { page: true })
+    .get('/tokens', (c) => tokens.show(c), { page: true })
     .post(
       '/tokens',
-      async ({ principal, viewer, request, body }) => {
-        const input = formOf(body);
-        return submit({
-          ...PAGE,
-          request,
-          viewer,
+      (c) =>
+        tokens.post(c, {
           form: 'create',
-          input,
-          run: () => {
+          run: (input) => {
             const expiresAt = expiryOf(text(input, 'expiresAt'));
             const token = checked(NewTokenBody, { name: text(input, 'name'), tenantIds: list(input, 'tenantIds'), ...(expiresAt ? { expiresAt } : {}) });
-            return createToken(ctx, principal, token);
+            return createToken(ctx, c.principal, token);
           },
-          render: (state) => section(principal, viewer, state),
           notice: (created) => `Token "${created.record.name}" created.`,
           // Shown once, so the answer is the page itself, also to a plain post (no redirect).
-          done: async (created) =>
-            page(request, viewer, await section(principal, viewer, { notice: `Token "${created.record.name}" created.` }, { name: created.record.name, token: created.token }), {
-              ...PAGE,
-              status: 201,
-            }),
-        });
-      },
+          done: async (created, notice) => {
+            const content = await section(c.principal, c.viewer, { notice }, { name: created.record.name, token: created.token });
+            return page(c.request, c.viewer, content, { title: 'API tokens', active: 'tokens', status: 201 });
+          },
+        }),
       { page: true },
     )
     .post(
       '/tokens/:token/revoke',
-      async ({ principal, viewer, request, body, params }) => {
-        return submit({
-          ...PAGE,
-          request,
-          viewer,
-          form: `revoke:${params.token}`,
-          input: formOf(body),
-          run: () => revokeToken(ctx, principal, params.token),
-          render: (state) => section(principal, viewer, state),
+      (c) =>
+        tokens.post(c, {
+          form: `revoke:${c.params.token}`,
+          run: () => revokeToken(ctx, c.principal, c.params.token),
           notice: (x) => `Token "${x.name}" revoked.`,
-        });
-      },
+        }),
       { page: true },
     );
 }

@@ -4,46 +4,36 @@
  */
 import { Elysia } from 'elysia';
 import type { AdminContext } from '../../context.ts';
-import { type Principal, requireAdmin } from '../auth/authorize.ts';
-import { consoleBase, page } from '../console/http.ts';
-import { checkbox, checked, formOf, list, submit, text } from '../console/form.ts';
+import type { Role } from '../../store/types.ts';
+import { requireAdmin } from '../auth/authorize.ts';
+import { consoleBase } from '../console/http.ts';
+import { changedFields, checkbox, checked, formPage, list, savedNotice, text } from '../console/form.ts';
 import { listTenants } from '../tenants/service.ts';
-import type { PageState } from '../../../views/admin/forms.tsx';
 import { UsersSection } from '../../../views/admin/users.tsx';
-import type { Viewer } from '../../../views/layout.tsx';
 import { MembershipsBody, NewUserBody, UserPatchBody } from './model.ts';
-import { createUser, deleteUser, getUser, listUsers, setUserTenants, updateUser, type UserPatchInput } from './service.ts';
-
-const PAGE = { title: 'Users', active: 'users', location: '/users' } as const;
+import { createUser, deleteUser, getUser, listUsers, setUserTenants, updateUser } from './service.ts';
 
 export function userPages(ctx: AdminContext) {
-  async function section(p: Principal, viewer: Viewer, state: PageState = {}): Promise<JSX.Element> {
-    const [users, tenants] = await Promise.all([listUsers(ctx, p), listTenants(ctx, p)]);
-    return UsersSection({ viewer, selfId: p.user.id, users: users.map((u) => ({ ...u.user, tenantIds: u.tenantIds })), tenants, state });
-  }
+  const users = formPage({
+    title: 'Users',
+    active: 'users',
+    location: '/users',
+    allow: requireAdmin,
+    async section(p, viewer, state) {
+      const [users, tenants] = await Promise.all([listUsers(ctx, p), listTenants(ctx, p)]);
+      return UsersSection({ viewer, selfId: p.user.id, users: users.map((u) => ({ ...u.user, tenantIds: u.tenantIds })), tenants, state });
+    },
+  });
 
   return new Elysia()
     .use(consoleBase(ctx))
-    .get(
-      '/users',
-      async ({ principal, viewer, request }) => {
-        requireAdmin(principal);
-        return page(request, viewer, await section(principal, viewer), PAGE);
-      },
-      { page: true },
-    )
+    .get('/users', (c) => users.show(c), { page: true })
     .post(
       '/users',
-      async ({ principal, viewer, request, body }) => {
-        requireAdmin(principal);
-        const input = formOf(body);
-        return submit({
-          ...PAGE,
-          request,
-          viewer,
+      (c) =>
+        users.post(c, {
           form: 'create',
-          input,
-          run: () => {
+          run: (input) => {
             const role = text(input, 'role');
             const user = checked(NewUserBody, {
               username: text(input, 'username'),
@@ -51,83 +41,53 @@ export function userPages(ctx: AdminContext) {
               ...(role ? { role } : {}),
               tenantIds: list(input, 'tenantIds'),
             });
-            return createUser(ctx, principal, user);
+            return createUser(ctx, c.principal, user);
           },
-          render: (state) => section(principal, viewer, state),
           notice: (r) => `User "${r.user.username}" created.`,
-        });
-      },
+        }),
       { page: true },
     )
     .post(
       '/users/:user',
-      async ({ principal, viewer, request, body, params }) => {
-        requireAdmin(principal);
-        const input = formOf(body);
-        return submit({
-          ...PAGE,
-          request,
-          viewer,
-          form: `edit:${params.user}`,
-          input,
-          run: async () => {
-            const current = await getUser(ctx, principal, params.user);
-            // Send only what changed, as a PATCH client would: no empty audit entries.
-            const patch: UserPatchInput = {};
-            const role = text(input, 'role');
-            if (role !== current.user.role) patch.role = role as UserPatchInput['role'];
-            const active = checkbox(input, 'active');
-            if (active !== current.user.active) patch.active = active;
+      (c) =>
+        users.post(c, {
+          form: `edit:${c.params.user}`,
+          run: async (input) => {
+            const current = await getUser(ctx, c.principal, c.params.user);
+            const patch = changedFields(current.user, { role: text(input, 'role') as Role, active: checkbox(input, 'active') });
             const { tenantIds } = checked(MembershipsBody, { tenantIds: list(input, 'tenantIds') });
             const sameTenants = tenantIds.length === current.tenantIds.length && tenantIds.every((id) => current.tenantIds.includes(id));
             let result = current;
-            if (Object.keys(patch).length > 0) result = await updateUser(ctx, principal, params.user, checked(UserPatchBody, patch));
-            if (!sameTenants) result = await setUserTenants(ctx, principal, params.user, tenantIds);
+            if (Object.keys(patch).length > 0) result = await updateUser(ctx, c.principal, c.params.user, checked(UserPatchBody, patch));
+            if (!sameTenants) result = await setUserTenants(ctx, c.principal, c.params.user, tenantIds);
             return { user: result.user, changed: Object.keys(patch).length > 0 || !sameTenants };
           },
-          render: (state) => section(principal, viewer, state),
-          notice: (r) => (r.changed ? `User "${r.user.username}" saved.` : `User "${r.user.username}": nothing changed.`),
-        });
-      },
+          notice: (r) => savedNotice(`User "${r.user.username}"`, r.changed),
+        }),
       { page: true },
     )
     .post(
       '/users/:user/password',
-      async ({ principal, viewer, request, body, params }) => {
-        requireAdmin(principal);
-        const input = formOf(body);
-        return submit({
-          ...PAGE,
-          request,
-          viewer,
-          form: `password:${params.user}`,
-          input,
-          run: () => updateUser(ctx, principal, params.user, checked(UserPatchBody, { password: text(input, 'password') })),
-          render: (state) => section(principal, viewer, state),
+      (c) =>
+        users.post(c, {
+          form: `password:${c.params.user}`,
+          run: (input) => updateUser(ctx, c.principal, c.params.user, checked(UserPatchBody, { password: text(input, 'password') })),
           notice: (r) => `Password of "${r.user.username}" reset; their sessions ended.`,
-        });
-      },
+        }),
       { page: true },
     )
     .post(
       '/users/:user/delete',
-      async ({ principal, viewer, request, body, params }) => {
-        requireAdmin(principal);
-        return submit({
-          ...PAGE,
-          request,
-          viewer,
-          form: `delete:${params.user}`,
-          input: formOf(body),
+      (c) =>
+        users.post(c, {
+          form: `delete:${c.params.user}`,
           run: async () => {
-            const { user } = await getUser(ctx, principal, params.user);
-            await deleteUser(ctx, principal, params.user);
+            const { user } = await getUser(ctx, c.principal, c.params.user);
+            await deleteUser(ctx, c.principal, c.params.user);
             return user;
           },
-          render: (state) => section(principal, viewer, state),
           notice: (user) => `User "${user.username}" deleted.`,
-        });
-      },
+        }),
       { page: true },
     );
 }

@@ -1,16 +1,23 @@
 /**
- * Test fixture (not a test file): a REAL config repo for the console's history, import and dashboard
- * tests. A bare repository in a temp dir seeded from `config-repo/configs`, a work clone to push
- * commits "by someone else" (as ops' pull requests would), the admin's `ConfigRepo` over it, and a
- * loopback HTTP server standing in for a gateway (`/_status`, and `/_reload` which applies the
- * remote's current tip, as a gateway pulling the repo would).
+ * Test support (not a test file) for the console's config, history, import and dashboard tests: a REAL
+ * config repo and a stand-in gateway, plus a request helper that sends what a browser or htmx sends.
+ *
+ * The repo is a bare repository in a temp dir seeded from `config-repo/configs`, with a work clone to
+ * push commits "by someone else" (as ops' pull requests would) and the admin's `ConfigRepo` over it.
+ * The gateway is a loopback `Bun.serve`: `/_status` reports what it applied, and `/_reload` checks the
+ * webhook's HMAC signature and applies the remote's tip, as a gateway pulling the repo would.
  */
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigRepo } from '../../git/repo.ts';
+import type { AdminSettings } from '../../settings.ts';
+import { type Harness, harness } from '../../test-support.ts';
+import { signWebhook } from '../gateways/service.ts';
 
 const SEED = resolve(import.meta.dir, '../../../config-repo/configs');
+/** The stand-in gateway's webhook secret. */
+const WEBHOOK_SECRET = 'test-webhook-secret';
 
 export interface Person {
   name: string;
@@ -20,69 +27,59 @@ export interface Person {
 export const SEEDER: Person = { name: 'Seed Ops', email: 'seed@example.com' };
 
 /** Runs git with a fixed identity and no hooks, signing or global config; throws with git's stderr. */
-export async function git(cwd: string, args: string[], author?: Person): Promise<string> {
-  const who = author ?? SEEDER;
-  const proc = Bun.spawn(
-    [
-      'git',
-      '-c',
-      `user.name=${who.name}`,
-      '-c',
-      `user.email=${who.email}`,
-      '-c',
-      'commit.gpgSign=false',
-      '-c',
-      'core.hooksPath=/dev/null',
-      '-c',
-      'init.defaultBranch=main',
-      ...args,
-    ],
-    {
-      cwd,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
-    },
-  );
+export async function git(cwd: string, args: string[], author: Person = SEEDER): Promise<string> {
+  const config = [`user.name=${author.name}`, `user.email=${author.email}`, 'commit.gpgSign=false', 'core.hooksPath=/dev/null', 'init.defaultBranch=main'];
+  const proc = Bun.spawn(['git', ...config.flatMap((c) => ['-c', c]), ...args], {
+    cwd,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+  });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`git ${args.join(' ')}: ${err.trim()}`);
   return out;
 }
 
-export interface FakeGateway {
+export interface StandInGateway {
   url: string;
   /** What `/_status` reports as applied; `/_reload` sets it to the remote's tip. */
   applied: string | null;
   ready: { status: string; reason: string; lastTransitionTime: string | null; message?: string };
-  reloads: number;
-  stop(): Promise<void>;
+  /** Reload webhook calls with a valid signature, with their parsed bodies. */
+  reloads: { reason?: string }[];
+  /** Calls refused for a bad signature. */
+  refused: number;
+  /** When set, `/_reload` answers a failed reload at this revision instead of applying the tip. */
+  stuckAt: string | undefined;
 }
 
-export interface RepoFixture {
+export interface ConfigStack {
   dir: string;
   /** The bare "remote" (what gateways pull). */
   remote: string;
   /** A work clone on `main` for commits made outside the console. */
   work: string;
   repo: ConfigRepo;
-  gateway: FakeGateway;
+  gateway: StandInGateway;
   /** Writes (or with `null` deletes) a file in the work clone, commits it as `author` and pushes; returns the sha. */
   push(path: string, text: string | null, message: string, author?: Person): Promise<string>;
   /** The remote's tip sha. */
   tip(): Promise<string>;
   /** Number of commits on the remote's `main`. */
   count(): Promise<number>;
-  /** A file on the remote's tip, or undefined. */
-  remoteFile(path: string): Promise<string | undefined>;
+  /** A file at the remote's tip, or undefined. */
+  file(path: string): Promise<string | undefined>;
+  /** Author `name <email>` and subject of the remote's tip commit. */
+  head(): Promise<{ author: string; subject: string }>;
   close(): Promise<void>;
 }
 
-export async function repoFixture(): Promise<RepoFixture> {
+export async function configStack(): Promise<ConfigStack> {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-admin-repo-'));
   const remote = join(dir, 'remote.git');
   const work = join(dir, 'work');
   await mkdir(remote);
-  await git(remote, ['init', '--bare', '--initial-branch=main']);
+  await git(remote, ['init', '--quiet', '--bare', '--initial-branch=main']);
   await git(dir, ['clone', '--quiet', remote, work]);
   await cp(SEED, join(work, 'configs'), { recursive: true });
   await git(work, ['add', '--all']);
@@ -90,12 +87,13 @@ export async function repoFixture(): Promise<RepoFixture> {
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
 
   const tip = async (): Promise<string> => (await git(remote, ['rev-parse', 'main'])).trim();
-  const state: FakeGateway = {
+  const gateway: StandInGateway = {
     url: '',
     applied: `main@sha1:${await tip()}`,
     ready: { status: 'True', reason: 'RevisionApplied', lastTransitionTime: '2026-01-01T00:00:00Z', message: 'applied' },
-    reloads: 0,
-    stop: async () => {},
+    reloads: [],
+    refused: 0,
+    stuckAt: undefined,
   };
   const server = Bun.serve({
     hostname: '127.0.0.1',
@@ -103,18 +101,21 @@ export async function repoFixture(): Promise<RepoFixture> {
     async fetch(req) {
       const path = new URL(req.url).pathname;
       if (path === '/_status') {
-        return Response.json({ ready: state.ready, lastAppliedRevision: state.applied, lastAttemptedRevision: state.applied });
+        return Response.json({ ready: gateway.ready, lastAppliedRevision: gateway.applied, lastAttemptedRevision: gateway.applied });
       }
-      if (path === '/_reload' && req.method === 'POST') {
-        state.reloads++;
-        state.applied = `main@sha1:${await tip()}`;
-        return Response.json({ outcome: 'applied', revision: state.applied });
+      if (path !== '/_reload' || req.method !== 'POST') return new Response('not found', { status: 404 });
+      const body = await req.text();
+      if (req.headers.get('x-signature-256') !== signWebhook(body, WEBHOOK_SECRET)) {
+        gateway.refused++;
+        return Response.json({ error: { message: 'bad signature' } }, { status: 401 });
       }
-      return new Response('not found', { status: 404 });
+      gateway.reloads.push(JSON.parse(body) as { reason?: string });
+      if (gateway.stuckAt) return Response.json({ outcome: 'failed', revision: gateway.stuckAt, message: 'validation failed', issues: ['x.yaml:1:1: boom'] });
+      gateway.applied = `main@sha1:${await tip()}`;
+      return Response.json({ outcome: 'applied', revision: gateway.applied });
     },
   });
-  state.url = `http://127.0.0.1:${server.port}`;
-  state.stop = () => server.stop(true);
+  gateway.url = `http://127.0.0.1:${server.port}`;
 
   const repo = await ConfigRepo.open({ url: remote, dir: join(dir, 'clone'), env: { PATH: process.env.PATH } });
   return {
@@ -122,7 +123,7 @@ export async function repoFixture(): Promise<RepoFixture> {
     remote,
     work,
     repo,
-    gateway: state,
+    gateway,
     async push(path, text, message, author) {
       await git(work, ['pull', '--quiet', '--ff-only', 'origin', 'main']);
       if (text === null) await git(work, ['rm', '--quiet', '--', path]);
@@ -139,18 +140,27 @@ export async function repoFixture(): Promise<RepoFixture> {
     async count() {
       return Number((await git(remote, ['rev-list', '--count', 'main'])).trim());
     },
-    async remoteFile(path) {
+    async file(path) {
       try {
         return await git(remote, ['show', `main:${path}`]);
       } catch {
         return undefined;
       }
     },
+    async head() {
+      const [author = '', subject = ''] = (await git(remote, ['log', '-1', '--format=%an <%ae>%x1f%s', 'main'])).trim().split('\x1f');
+      return { author, subject };
+    },
     async close() {
-      await state.stop();
+      await server.stop(true);
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The admin in-process (see `harness`) over the stack's repo, with its stand-in gateway registered first. */
+export function stackHarness(fx: ConfigStack, moreGateways: AdminSettings['gateways'] = []): Promise<Harness> {
+  return harness({ repo: fx.repo, settings: { gateways: [{ url: fx.gateway.url, webhookSecret: WEBHOOK_SECRET }, ...moreGateways] } });
 }
 
 /** What a signed-in browser sends. */
