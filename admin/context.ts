@@ -1,6 +1,7 @@
 /**
  * What every admin service receives: plain values resolved once at startup (never Elysia's Context).
  */
+import { TrustedProxies } from './modules/auth/client-ip.ts';
 import { LoginThrottle } from './modules/auth/throttle.ts';
 import { type AdminSettings, durationMs, publicOrigin, trustedOrigins } from './settings.ts';
 import type { ConfigRepo } from './git/repo.ts';
@@ -22,6 +23,8 @@ export interface AdminContext {
   readonly sessionIdleMs: number;
   /** The admin's clone of the config repo; absent when no config repo is configured (config pages say so). */
   readonly repo: ConfigRepo | undefined;
+  /** Proxies whose `X-Forwarded-For` is believed (login throttling per client address). */
+  readonly trustedProxies: TrustedProxies;
 }
 
 export interface AdminDeps {
@@ -44,5 +47,6 @@ export function createContext(deps: AdminDeps): AdminContext {
     sessionTtlMs: durationMs(deps.settings.sessionTtl),
     sessionIdleMs: durationMs(deps.settings.sessionIdle),
     repo: deps.repo,
+    trustedProxies: new TrustedProxies(deps.settings.trustedProxies),
   };
 }

@@ -11,6 +11,9 @@ import { parseStoreUrl, openStore } from './store/open.ts';
 import { createAdminApp } from './server.ts';
 import { loadSettings, publicOrigin, redactSettings } from './settings.ts';
 import { bootstrapAdmin } from './modules/users/service.ts';
+import { MAX_SPEC_BYTES } from './openapi/import.ts';
+
+const MAX_REQUEST_BYTES = MAX_SPEC_BYTES + 1024 * 1024;
 
 const { settings, issues } = loadSettings({ argv: Bun.argv.slice(2), env: process.env });
 if (issues.length > 0) {
@@ -61,7 +64,8 @@ if (boot.generatedPassword !== undefined) {
 }
 
 const app = createAdminApp({ store, settings, repo });
-app.listen({ hostname: settings.host, port: settings.port });
+// The largest legitimate body is an OpenAPI upload (multipart adds a little around the document).
+app.listen({ hostname: settings.host, port: settings.port, maxRequestBodySize: MAX_REQUEST_BYTES });
 const port = app.server?.port ?? settings.port;
 console.error(`admin: listening on ${publicOrigin({ ...settings, port })} (API docs at /swagger)`);
 

@@ -14,6 +14,7 @@ import { compileChecker, show } from '../gateway/config/load.ts';
 import { nonEmpty, readSettingsFile } from '../gateway/config/settings-file.ts';
 import { Duration } from '../gateway/config/schema.ts';
 import { redactUrl } from '../gateway/config/sources/source.ts';
+import { TrustedProxies } from './modules/auth/client-ip.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -74,6 +75,11 @@ export const AdminSettings = Type.Object(
     gateways: Type.Array(GatewayTarget, {
       default: [],
       description: 'Gateways to notify and watch (ADMIN_GATEWAYS: comma-separated URLs, with ADMIN_GATEWAY_WEBHOOK_SECRET shared).',
+    }),
+    trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the client, for per-address login throttling (ADMIN_TRUSTED_PROXIES, comma-separated; --trusted-proxies). Default: none, the peer address counts.',
     }),
     configRepo: Type.Optional(
       Type.String({ minLength: 1, description: 'Git URL or path of the config repo the console commits to (ADMIN_CONFIG_REPO, --config-repo).' }),
@@ -159,6 +165,17 @@ const OPTIONS: readonly Option[] = [
   { env: 'ADMIN_SESSION_TTL', flag: '--session-ttl', apply: duration((s, v) => (s.sessionTtl = v)) },
   { env: 'ADMIN_SESSION_IDLE', flag: '--session-idle', apply: duration((s, v) => (s.sessionIdle = v)) },
   {
+    env: 'ADMIN_TRUSTED_PROXIES',
+    flag: '--trusted-proxies',
+    apply: (s, text) => {
+      const entries = text.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      const problem = entries.map((e) => TrustedProxies.problem(e)).find((p) => p !== undefined);
+      if (problem) return problem;
+      s.trustedProxies = entries;
+      return undefined;
+    },
+  },
+  {
     env: 'ADMIN_PUBLIC_ORIGIN',
     flag: '--public-origin',
     apply: (s, text) => {
@@ -232,6 +249,10 @@ export function loadSettings(input: SettingsInput): { settings: AdminSettings; i
     settings.gateways = settings.gateways.map((g) => (g.webhookSecret === undefined ? { ...g, webhookSecret: sharedSecret } : g));
   }
   settings.gateways = settings.gateways.map((g) => ({ ...g, url: trimSlash(g.url) }));
+  settings.trustedProxies.forEach((entry, i) => {
+    const problem = TrustedProxies.problem(entry);
+    if (problem) issues.push(`trustedProxies[${i}]: ${problem}`);
+  });
   return { settings, issues };
 }
 

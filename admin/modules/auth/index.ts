@@ -5,25 +5,29 @@
 import { Elysia } from 'elysia';
 import type { AdminContext } from '../../context.ts';
 import { errorResponses, NoQuery, presentTenant, presentUser } from '../../model.ts';
+import { resolveClientIp } from './client-ip.ts';
 import { LoginBody, MeView, PasswordBody, SessionView } from './model.ts';
 import { authenticate, changePassword, CSRF_HEADER, login, logout, type NewSession, SESSION_COOKIE, whoAmI } from './service.ts';
 
-/** The client address as Bun sees it; in-process requests (`app.handle`) have none. */
-export function clientIp(server: { requestIP(req: Request): { address: string } | null } | null, request: Request): string {
-  return server?.requestIP(request)?.address ?? 'unknown';
+/**
+ * The client address: the peer as Bun sees it, or the forwarding client behind a trusted proxy
+ * (`trustedProxies`). In-process requests (`app.handle`) have none.
+ */
+export function clientIp(ctx: AdminContext, server: { requestIP(req: Request): { address: string } | null } | null, request: Request): string {
+  return resolveClientIp(server?.requestIP(request)?.address, request.headers.get('x-forwarded-for'), ctx.trustedProxies);
 }
 
 /** Signs in with `credentials` sent in `request`: its client address (throttling) and origin (login CSRF) count. */
 export function loginFrom(
   ctx: AdminContext,
-  server: Parameters<typeof clientIp>[0],
+  server: Parameters<typeof clientIp>[1],
   request: Request,
   credentials: { username: string; password: string },
 ): Promise<NewSession> {
   return login(ctx, {
     username: credentials.username,
     password: credentials.password,
-    ip: clientIp(server, request),
+    ip: clientIp(ctx, server, request),
     origin: request.headers.get('origin'),
     referer: request.headers.get('referer'),
   });
