@@ -194,7 +194,8 @@ export class HttpRequestView implements RequestView {
 
   constructor(
     private readonly rawHeaders: Headers,
-    private readonly url: string,
+    /** The request URL, or the Request itself: its `url` is then read only when `query` is. */
+    private readonly url: string | { readonly url: string },
     private readonly base?: RequestView,
   ) {}
 
@@ -203,7 +204,7 @@ export class HttpRequestView implements RequestView {
   }
 
   get query(): Readonly<Record<string, string>> {
-    return (this.q ??= Object.freeze(merge(this.base?.query, queryRecord(this.url))));
+    return (this.q ??= Object.freeze(merge(this.base?.query, queryRecord(typeof this.url === 'string' ? this.url : this.url.url))));
   }
 
   get cookies(): Readonly<Record<string, string>> {

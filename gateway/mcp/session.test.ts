@@ -24,6 +24,20 @@ describe('CallTable', () => {
     expect(table.get('x')).toBe(b);
   });
 
+  it('adds a call only when its id is free and removes a call only when it is the one given', () => {
+    const table = new CallTable();
+    const a = call();
+    const b = call();
+    expect(table.add(1, a)).toBe(true);
+    expect(table.add(1, b)).toBe(false);
+    expect(table.get(1)).toBe(a);
+    expect(table.remove(1, b)).toBe(false);
+    expect(table.get(1)).toBe(a);
+    expect(table.remove(1, a)).toBe(true);
+    expect(table.size).toBe(0);
+    expect(table.remove(1, a)).toBe(false);
+  });
+
   it('keeps the number id 1 and the string id "1" apart', () => {
     const table = new CallTable();
     const n = call();

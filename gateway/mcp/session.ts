@@ -100,9 +100,30 @@ export class CallTable {
     return this;
   }
 
+  /** Adds `call` unless a call with its id is in flight (one scan instead of `has` and `set`). */
+  add(id: JsonRpcId, call: Call): boolean {
+    if (this.slotOf(id) >= 0) return false;
+    this.ids.push(id);
+    this.list.push(call);
+    if (this.index !== undefined) this.index.set(id, this.list.length - 1);
+    else if (this.list.length > INDEXED_FROM) this.index = new Map(this.ids.map((k, i) => [k, i]));
+    return true;
+  }
+
+  /** Removes the call of `id` if it is `call` (one scan instead of `get` and `delete`). */
+  remove(id: JsonRpcId, call: Call): boolean {
+    const at = this.slotOf(id);
+    if (at < 0 || this.list[at] !== call) return false;
+    return this.removeAt(at, id);
+  }
+
   delete(id: JsonRpcId): boolean {
     const at = this.slotOf(id);
     if (at < 0) return false;
+    return this.removeAt(at, id);
+  }
+
+  private removeAt(at: number, id: JsonRpcId): boolean {
     const lastId = this.ids.pop()!;
     const last = this.list.pop()!;
     if (at < this.ids.length) {

@@ -103,7 +103,7 @@ export class LegacySseTransport {
       items = [parsed];
     }
 
-    const view = new HttpRequestView(req.headers, req.url, session.base);
+    const view = new HttpRequestView(req.headers, req, session.base);
     const push = (json: string): void => {
       session.stream?.message(json);
     };

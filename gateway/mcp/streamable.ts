@@ -90,7 +90,7 @@ export class StreamableTransport {
     }
 
     const msg = parsed as JsonRpcRequest;
-    const view = new HttpRequestView(req.headers, req.url);
+    const view = new HttpRequestView(req.headers, req);
     if (wantsStream(accept, msg, session, endpoint)) return this.stream([msg], [kind], [msg], session, endpoint, view, cors);
     const body = await this.core.dispatcher.request(msg, session, endpoint, view, undefined);
     // A cancelled request gets no JSON-RPC answer (spec: Cancellation); 202 releases the client's POST.
@@ -159,7 +159,7 @@ export class StreamableTransport {
     const core = this.core;
     const session = new Session(crypto.randomUUID(), 'streamable', endpoint.prefix, endpoint.listHash, LATEST_PROTOCOL_VERSION, core.now());
     session.endpoint = endpoint;
-    const body = (await core.dispatcher.request(msg, session, endpoint, new HttpRequestView(req.headers, req.url), undefined))!;
+    const body = (await core.dispatcher.request(msg, session, endpoint, new HttpRequestView(req.headers, req), undefined))!;
     // A failed initialize (bad params, refused by the Endpoint) creates no session; what the Endpoint
     // may have set up for it is released.
     if (!session.initialized) {
@@ -203,7 +203,7 @@ export class StreamableTransport {
     if (!allowsBatch(session.protocolVersion)) {
       return rpcError(400, INVALID_REQUEST, `Invalid Request: batches are not supported in protocol version ${session.protocolVersion}`, cors);
     }
-    const view = new HttpRequestView(req.headers, req.url);
+    const view = new HttpRequestView(req.headers, req);
     if (requests.length > 0 && requests.some((r) => wantsStream(accept, r, session, endpoint))) {
       return this.stream(items, kinds, requests, session, endpoint, view, cors);
     }

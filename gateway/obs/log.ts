@@ -37,10 +37,18 @@ export function createLogger(level: LogLevel = 'info', destination?: pino.Destin
   );
 }
 
+/** The `(level, msg, fields)` callback the transports and tools take. */
+export interface LogCallback {
+  (level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  /** Whether lines of `level` are written: hot paths skip building fields nobody reads. */
+  readonly enabled?: (level: LogLevel) => boolean;
+}
+
 /** Adapts a pino logger to the `(level, msg, fields)` callback the transports and tools take. */
-export function logFn(logger: Logger): (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void {
-  return (level, msg, fields) => {
+export function logFn(logger: Logger): LogCallback {
+  const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (fields) logger[level](fields, msg);
     else logger[level](msg);
   };
+  return Object.assign(log, { enabled: (level: LogLevel) => logger.isLevelEnabled(level) });
 }

@@ -68,6 +68,11 @@ export interface CallContext {
   readonly request: RequestView;
   /** Aborted when the client sends notifications/cancelled, the session ends or the gateway drains. */
   readonly signal: AbortSignal;
+  /**
+   * `signal.aborted`, when the context can tell without creating the signal (the transports' calls
+   * create their AbortController only when `signal` is read). Endpoints that only poll read this.
+   */
+  readonly aborted?: boolean;
   readonly sessionId?: string;
   /** The session the call arrived on (absent only for calls made outside a session). */
   readonly session?: ClientSession;

@@ -14,10 +14,13 @@
 
 export type FireReason = 'timeout' | 'cancelled';
 
+/** What the sweep polls for cancellation: an AbortSignal, or anything else with an `aborted` flag. */
+export type Watched = { readonly aborted: boolean };
+
 /** One pending deadline; pass it back to `remove`. */
 export interface Deadline {
   readonly at: number;
-  readonly watch: AbortSignal | undefined;
+  readonly watch: Watched | undefined;
   readonly fire: (reason: FireReason) => void;
 }
 
@@ -46,7 +49,7 @@ export class DeadlineTimer {
    * Calls `fire('timeout')` once `ms` have passed, or `fire('cancelled')` once `watch` is aborted,
    * whichever a sweep sees first, unless `remove` comes before. Fires at most once.
    */
-  add(ms: number, watch: AbortSignal | undefined, fire: (reason: FireReason) => void): Deadline {
+  add(ms: number, watch: Watched | undefined, fire: (reason: FireReason) => void): Deadline {
     const deadline: Slot = { at: this.now() + ms, watch, fire, slot: this.pending.length };
     this.pending.push(deadline);
     // Kept referenced while deadlines are pending, as a timer per call would be: a call waiting on

@@ -315,6 +315,11 @@ describe('http-tool', () => {
       expect(echo.headers.authorization).toBeUndefined();
     });
 
+    it('sends a header value that is not ASCII as fetch does', async () => {
+      const echo = echoOf(await callTool(echoTool({ headers: { 'X-Name': 'Zoë' } })));
+      expect(echo.headers['x-name']).toBe('Zoë');
+    });
+
     it('omits a header when its template renders empty', async () => {
       const echo = echoOf(await callTool(echoTool({ headers: { 'X-Opt': '{{ index .Request.Headers "X-Missing" }}' } })));
       expect('x-opt' in echo.headers).toBe(false);
@@ -480,6 +485,26 @@ describe('http-tool', () => {
       const pending = callTool({ name: 'slow', method: 'GET', endpoint: '{{.Config.base}}/slow?ms=5000' }, {}, { signal: controller.signal });
       await until(() => demo.stats.inFlight > 0);
       controller.abort();
+      expect(await pending).toEqual({ isError: true, content: [{ type: 'text', text: 'tool "slow": cancelled' }] });
+      await until(() => demo.stats.aborted > aborted);
+    });
+
+    it('stops the backend request when the context reports aborted without ever reading its signal', async () => {
+      const aborted = demo.stats.aborted;
+      let cancelled = false;
+      const context: CallContext = {
+        request: { headers: {}, query: {}, cookies: {} },
+        get aborted() {
+          return cancelled;
+        },
+        get signal(): AbortSignal {
+          throw new Error('signal read');
+        },
+      };
+      const endpoint = endpointFor([{ name: 'slow', method: 'GET', endpoint: '{{.Config.base}}/slow?ms=5000' }]);
+      const pending = endpoint.callTool('slow', {}, context);
+      await until(() => demo.stats.inFlight > 0);
+      cancelled = true;
       expect(await pending).toEqual({ isError: true, content: [{ type: 'text', text: 'tool "slow": cancelled' }] });
       await until(() => demo.stats.aborted > aborted);
     });

@@ -8,7 +8,8 @@ import type { Duration, Server, Tool as ToolSpec } from '../config/schema.ts';
 import type { CallContext, CallToolResult, Tool } from '../routing/endpoint.ts';
 import { compile, type Template, TemplateError } from '../template/index.ts';
 import { type CompiledArg, compileArgs, prepareArgs, ToolCompileError } from './args.ts';
-import { toolDeadlines } from './deadline.ts';
+import { type FireReason, toolDeadlines, type Watched } from './deadline.ts';
+import { abortRequest, type Http1Exchange, type Http1Pending, Http1Response, http1 } from './http1.ts';
 import { buildInputSchema } from './input-schema.ts';
 import {
   binaryResult,
@@ -18,7 +19,10 @@ import {
   mediaType,
   parseJsonBody,
   plainText,
+  plainTextType,
   readBody,
+  type HeaderSource,
+  type ResponseHead,
   ResponseTooLarge,
   statusErrorResult,
   textResult,
@@ -44,7 +48,10 @@ export interface ToolRuntime {
   maxResponseBytes: number;
   now?: () => Date;
   /** Fields never carry header values, rendered config values or URLs with queries. */
-  log?: (level: LogLevel, msg: string, fields: Record<string, unknown>) => void;
+  log?: ((level: LogLevel, msg: string, fields: Record<string, unknown>) => void) & {
+    /** Whether `level` is logged; absent means every level is. */
+    readonly enabled?: (level: LogLevel) => boolean;
+  };
 }
 
 /** A compiled HTTP tool. */
@@ -275,6 +282,8 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
   const frozenDefinition = deepFreeze(structuredClone(definition));
 
   const log = runtime.log;
+  // The per-call debug line costs a clock read and an object: only when debug lines are written.
+  const logCalls = log !== undefined && (log.enabled?.('debug') ?? true);
 
   /** `.Config` for one call: the shared static object, or rendered when some value is dynamic. */
   function configFor(argv: Record<string, unknown>, request: unknown): Record<string, string> | undefined {
@@ -421,27 +430,48 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
     return form;
   }
 
-  async function send(first: Attempt, signal: AbortSignal): Promise<Response | CallToolResult> {
+  async function send(first: Attempt, state: CallState): Promise<Response | Http1Response | CallToolResult> {
     let { url, method, headers, body } = first;
     for (let hop = 0; ; hop++) {
       const checked = runtime.guard.check(url);
       // A host name may wait on DNS, which cannot be aborted: stop waiting when the call is aborted.
       const verdict =
-        checked instanceof Promise ? await (isLiteralHost(url.hostname) ? checked : untilAborted(checked, signal)) : checked;
+        checked instanceof Promise ? await (isLiteralHost(url.hostname) ? checked : untilAborted(checked, state.signal)) : checked;
       if (!verdict.ok) {
         const target = hop === 0 ? url.origin : `${url.origin}${url.pathname}`;
         log?.('warn', 'ssrf guard refused a tool request', { tool: name, target: url.origin, reason: verdict.reason });
         return errorResult(`tool "${name}": ${hop === 0 ? 'request to' : 'redirect to'} ${target} refused: ${verdict.reason}`);
       }
       const target = verdict.pinnedUrl ?? url;
-      const sent = verdict.hostHeader !== undefined ? { ...headers, host: verdict.hostHeader } : headers;
-      const init: RequestInit = { method, headers: sent, redirect: 'manual', signal };
-      if (body !== undefined) init.body = body;
-      let res: Response;
+      let res: Response | Http1Response | undefined;
       try {
-        res = await fetch(target, init);
+        // Plain http to a checked IP literal goes through the pooled client; https, multipart bodies
+        // and host names the guard let through unpinned (allowlisted by name) go through fetch.
+        if (target.protocol === 'http:' && typeof body !== 'object' && isIpLiteral(target.hostname)) {
+          const pending = http1.request(
+            {
+              method,
+              address: target.hostname,
+              port: target.port === '' ? 80 : Number(target.port),
+              target: target.pathname + target.search,
+              // As fetch sends it: the checked name when pinned, else a Host header argument, else the URL's.
+              host: verdict.hostHeader ?? headers.host ?? url.host,
+              headers,
+              body,
+              maxBytes,
+            },
+            state,
+          );
+          if (pending !== undefined) res = await pending;
+        }
+        if (res === undefined) {
+          const sent = verdict.hostHeader !== undefined ? { ...headers, host: verdict.hostHeader } : headers;
+          const init: RequestInit = { method, headers: sent, redirect: 'manual', signal: state.signal };
+          if (body !== undefined) init.body = body;
+          res = await fetch(target, init);
+        }
       } catch (err) {
-        if (signal.aborted) throw err;
+        if (state.fired) throw err;
         const cause = networkCause(err, target);
         log?.('warn', 'tool call failed', { tool: name, error: cause });
         return errorResult(`tool "${name}": ${cause}`);
@@ -450,7 +480,7 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
       if (status < 300 || status > 308 || status === 304 || status === 305 || status === 306) return res;
       const location = res.headers.get('location');
       if (location === null) return res;
-      await res.body?.cancel().catch(() => {});
+      if (res instanceof Response) await res.body?.cancel().catch(() => {});
       if (hop >= MAX_REDIRECTS) return errorResult(`tool "${name}": more than ${MAX_REDIRECTS} redirects`);
       let next: URL;
       try {
@@ -476,7 +506,7 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
     }
   }
 
-  function mapResponse(res: Response, bytes: Uint8Array, argv: Record<string, unknown>, attempt: Attempt): CallToolResult {
+  function mapResponse(res: ResponseHead, bytes: Uint8Array, argv: Record<string, unknown>, attempt: Attempt): CallToolResult {
     if (res.status >= 400) return statusErrorResult(name, res, bytes);
     const type = mediaType(res);
     const binary = binaryResult(type, bytes);
@@ -484,7 +514,7 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
     return mapText(res, decodeText(bytes, res.headers.get('content-type')), argv, attempt);
   }
 
-  function mapText(res: Response, text: string, argv: Record<string, unknown>, attempt: Attempt): CallToolResult {
+  function mapText(res: ResponseHead, text: string, argv: Record<string, unknown>, attempt: Attempt): CallToolResult {
     if (!responseBody) return textResult(text);
     if (responseBody.value !== undefined) return textResult(responseBody.value);
     const response = responseUsesResponse ? lazyResponse(res, text) : undefined;
@@ -508,23 +538,26 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
       log?.('error', 'tool request build failed', { tool: name, error: err instanceof Error ? err.name : 'unknown' });
       return errorResult(`tool "${name}": internal error while building the request`);
     }
-    const cancel = ctx.signal;
+    // The transports' Call says `aborted` without an AbortSignal; other contexts have only `signal`.
+    const cancel: Watched = typeof ctx.aborted === 'boolean' ? (ctx as Watched) : ctx.signal;
     if (cancel.aborted) return errorResult(`tool "${name}": cancelled`);
 
-    // One controller for the client's cancellation and the timeout, both seen by the shared coarse
-    // timer (deadline.ts): no timer and no 'abort' listener per call.
-    const controller = new AbortController();
-    let timedOut = false;
-    const deadline = toolDeadlines.add(timeoutMs, cancel, (reason) => {
-      timedOut = reason === 'timeout';
-      controller.abort();
-    });
-    const started = log ? performance.now() : 0;
+    // The client's cancellation and the timeout are both seen by the shared coarse timer (deadline.ts):
+    // no timer and no 'abort' listener per call. An AbortController is created only for what needs one
+    // (fetch, a DNS wait); the pooled client is aborted through `state`.
+    const state = new CallState();
+    const deadline = toolDeadlines.add(timeoutMs, cancel, (reason) => state.fire(reason));
+    const started = logCalls ? performance.now() : 0;
     try {
-      const res = await send(attempt, controller.signal);
-      if (!(res instanceof Response)) return res;
+      const res = await send(attempt, state);
       let result: CallToolResult;
-      if (plainText(res, maxBytes)) {
+      if (res instanceof Http1Response) {
+        if (res.tooLarge) return errorResult(`tool "${name}": response larger than ${maxBytes} bytes`);
+        const type = res.status < 400 ? res.headers.get('content-type') : undefined;
+        result = type === null || (type !== undefined && plainTextType(type)) ? mapText(res, res.text(), argv, attempt) : mapResponse(res, res.body, argv, attempt);
+      } else if (!(res instanceof Response)) {
+        return res;
+      } else if (plainText(res, maxBytes)) {
         result = mapText(res, await res.text(), argv, attempt);
       } else {
         let bytes: Uint8Array;
@@ -536,10 +569,10 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
         }
         result = mapResponse(res, bytes, argv, attempt);
       }
-      log?.('debug', 'tool call', { tool: name, status: res.status, ms: Math.round(performance.now() - started) });
+      if (logCalls) log!('debug', 'tool call', { tool: name, status: res.status, ms: Math.round(performance.now() - started) });
       return result;
     } catch (err) {
-      if (timedOut) return errorResult(`tool "${name}": backend did not answer within ${formatMs(timeoutMs)}`);
+      if (state.timedOut) return errorResult(`tool "${name}": backend did not answer within ${formatMs(timeoutMs)}`);
       if (cancel.aborted) return errorResult(`tool "${name}": cancelled`);
       const cause = networkCause(err, attempt.url);
       log?.('warn', 'tool call failed', { tool: name, error: cause });
@@ -550,6 +583,39 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
   }
 
   return Object.freeze({ name, definition: frozenDefinition, call });
+}
+
+/**
+ * What a call's deadline stops: the pooled client's request (`exchange`), or fetch and DNS waits
+ * (`signal`, an AbortController created on first use: the pooled client needs none).
+ */
+class CallState implements Http1Pending {
+  timedOut = false;
+  fired = false;
+  exchange: Http1Exchange | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+
+  fire(reason: FireReason): void {
+    this.fired = true;
+    this.timedOut = reason === 'timeout';
+    this.controller?.abort();
+    abortRequest(this);
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.fired) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+}
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** Whether a URL's hostname is an IP literal (WHATWG URL writes IPv4 as dotted decimal, IPv6 in brackets). */
+function isIpLiteral(hostname: string): boolean {
+  return hostname.charCodeAt(0) === 0x5b || IPV4.test(hostname);
 }
 
 /** A cheap test for IP literals (their guard check never waits on DNS); a miss only costs a listener. */
@@ -596,7 +662,7 @@ function lookupHeader(headers: Readonly<Record<string, string>>, canonical: stri
  * `.Response` for responseBody templates. Data (a JSON parse) and Headers are own getters, computed on
  * first read and kept, so a template reading only `.Response.Body` pays for neither.
  */
-function lazyResponse(res: Response, text: string): Record<string, unknown> {
+function lazyResponse(res: ResponseHead, text: string): Record<string, unknown> {
   let data: unknown;
   let parsed = false;
   let headers: Record<string, string> | undefined;
@@ -616,7 +682,7 @@ function lazyResponse(res: Response, text: string): Record<string, unknown> {
   };
 }
 
-function canonicalHeaders(headers: Headers): Record<string, string> {
+function canonicalHeaders(headers: HeaderSource): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headersObject(headers))) out[canonicalHeaderName(k)] = v;
   return out;

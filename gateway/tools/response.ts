@@ -7,6 +7,19 @@ import { STATUS_CODES } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync, inflateRawSync, zstdDecompressSync } from 'node:zlib';
 import type { CallToolResult } from '../routing/endpoint.ts';
 
+/** What mapping reads of a backend answer: a fetch Response, or an Http1Response of http1.ts. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: HeaderSource;
+}
+
+/** The part of the fetch Headers API mapping uses (Http1Headers has it too). */
+export interface HeaderSource {
+  get(name: string): string | null;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
 /** Characters of an error body quoted in the error text. */
 export const ERROR_EXCERPT_CHARS = 512;
 
@@ -63,7 +76,11 @@ export function plainText(res: Response, limit: number): boolean {
   const length = Number(declared);
   if (!(length <= limit)) return false;
   const type = headers.get('content-type');
-  if (type === null) return true;
+  return type === null || plainTextType(type);
+}
+
+/** Whether a Content-Type is text to decode as UTF-8: not image/audio, and UTF-8 or no charset. */
+export function plainTextType(type: string): boolean {
   // A backend answers with the same Content-Type call after call: remember the last verdict.
   if (type === lastType) return lastTypePlain;
   lastType = type;
@@ -135,7 +152,7 @@ function decodeStacked(raw: Uint8Array, list: readonly string[], limit: number):
 }
 
 /** The response's media type, lowercased, without parameters. */
-export function mediaType(res: Response): string {
+export function mediaType(res: ResponseHead): string {
   const type = res.headers.get('content-type');
   if (!type) return '';
   const semi = type.indexOf(';');
@@ -173,7 +190,7 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-export function statusLine(res: Response): string {
+export function statusLine(res: ResponseHead): string {
   return `${res.status} ${res.statusText || STATUS_CODES[res.status] || ''}`.trimEnd();
 }
 
@@ -188,7 +205,7 @@ export function textResult(text: string): CallToolResult {
 }
 
 /** `tool "x": backend answered 404 Not Found: <first 512 chars of body>`. */
-export function statusErrorResult(toolName: string, res: Response, bytes: Uint8Array): CallToolResult {
+export function statusErrorResult(toolName: string, res: ResponseHead, bytes: Uint8Array): CallToolResult {
   const type = mediaType(res);
   let excerpt = '';
   if (bytes.byteLength > 0 && !type.startsWith('image/') && !type.startsWith('audio/')) {
@@ -212,7 +229,7 @@ export function binaryResult(type: string, bytes: Uint8Array): CallToolResult | 
 }
 
 /** Headers of the backend response as a plain object (lowercase names; repeated values joined). */
-export function headersObject(headers: Headers): Record<string, string> {
+export function headersObject(headers: HeaderSource): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name] = value;
