@@ -234,6 +234,20 @@ describe('validate', () => {
     expect(validate({ 'configs/acme/a.yaml': text })).toEqual(['configs/acme/a.yaml:6:30: tools[0].endpoint: unknown function "evn"']);
   });
 
+  it('warns at proxy.type when a tool asks for a socks5 proxy, and reports a proxy host that is a URL', () => {
+    const proxyDoc = (proxy: string) =>
+      `name: a\ntenant: acme\ntools:\n  - name: t\n    method: GET\n    endpoint: "http://x/"\n    proxy: ${proxy}\n`;
+    expect(validate({ 'configs/acme/a.yaml': proxyDoc('{host: proxy.corp, port: 1080, type: socks5}') })).toEqual([
+      'configs/acme/a.yaml:7:49: warning: tools[0].proxy.type: socks5 proxies are not supported: calls to this tool fail without sending the request',
+    ]);
+    expect(validate({ 'configs/acme/a.yaml': proxyDoc('{host: "http://proxy.corp", port: 3128, type: http}') })).toEqual([
+      'configs/acme/a.yaml:7:19: tools[0].proxy.host: must be a host name or an IP address, without scheme or port (got "http://proxy.corp")',
+    ]);
+    for (const host of ['proxy.corp', '10.0.0.1', '"::1"', '"[fd00::1]"']) {
+      expect(validate({ 'configs/acme/a.yaml': proxyDoc(`{host: ${host}, port: 3128, type: https}`) })).toEqual([]);
+    }
+  });
+
   it('validates 100 documents with 1,000 tools well under a second', () => {
     const files: Record<string, string> = {};
     for (let d = 0; d < 100; d++) {

@@ -7,6 +7,7 @@
  * Everything is reported at once: a reload is all or nothing (Envoy's NACK), so an operator should
  * be able to fix a revision in one pass.
  */
+import { isIP } from 'node:net';
 import { compile, type Template, TemplateError } from '../template/index.ts';
 import { type ConfigIssue, compareIssues, didYouMean, formatPath, type PathSegment } from './issues.ts';
 import { kindOf, type LoadedConfig, type LoadOptions, type LoadResult, loadConfigDir, show, sourceOf, type YamlSource } from './load.ts';
@@ -341,6 +342,12 @@ class DocumentChecker {
     }
     if (tool.requestBody !== undefined) this.template([...base, 'requestBody'], tool.requestBody, TOOL_REQUEST);
     if (tool.responseBody !== undefined) this.template([...base, 'responseBody'], tool.responseBody, TOOL_RESPONSE);
+    if (tool.proxy?.type === 'socks5') {
+      // A warning, so configs written for the seed system still load; the tool's calls fail instead.
+      this.report([...base, 'proxy', 'type'], 'socks5 proxies are not supported: calls to this tool fail without sending the request', 'warning');
+    } else if (tool.proxy !== undefined && !isProxyHost(tool.proxy.host)) {
+      this.report([...base, 'proxy', 'host'], `must be a host name or an IP address, without scheme or port (got ${show(tool.proxy.host)})`);
+    }
 
     const seen = new Map<string, number>();
     tool.args?.forEach((arg, j) => {
@@ -500,6 +507,14 @@ function checkPrefixes(checkers: DocumentChecker[]): void {
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
+
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
+
+/** Whether `tools[].proxy.host` is a bare host name or IP address (not `http://proxy` nor `proxy:3128`). */
+export function isProxyHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return isIP(bare) !== 0 || HOST_NAME.test(bare);
+}
 
 /** Drops a trailing slash: `/acme/tickets/` and `/acme/tickets` are the same prefix. */
 export function normalizePrefix(prefix: string): string {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { type DemoBackend, startDemoBackend } from '../../demo/backend.ts';
 import type { McpConfig, Tool as ToolSpec } from '../config/schema.ts';
@@ -107,6 +109,53 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await Bun.sleep(5);
   }
+}
+
+/** What a forward proxy received: the request line's target (absolute-form) and the headers. */
+interface ProxySeen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * A real HTTP forward proxy on loopback: takes absolute-form requests (`GET http://host:port/path`),
+ * records them, and forwards them to the target with fetch (redirects passed back, not followed).
+ */
+async function startForwardProxy(): Promise<{ port: number; seen: ProxySeen[]; close: () => Promise<void> }> {
+  const seen: ProxySeen[] = [];
+  const skip = new Set(['host', 'connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'transfer-encoding', 'content-length']);
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (!skip.has(k) && typeof v === 'string') headers[k] = v;
+      const init: BunFetchRequestInit = { method: req.method!, headers, redirect: 'manual', proxy: false };
+      if (chunks.length > 0) init.body = Buffer.concat(chunks);
+      try {
+        const upstream = await fetch(req.url!, init);
+        const body = Buffer.from(await upstream.arrayBuffer());
+        const out: Record<string, string> = {};
+        // fetch decoded the body, so its encoding and length headers no longer apply.
+        upstream.headers.forEach((v, k) => {
+          if (k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out[k] = v;
+        });
+        res.writeHead(upstream.status, out);
+        res.end(body);
+      } catch {
+        res.writeHead(502);
+        res.end('bad gateway');
+      }
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
 }
 
 const echoTool = (extra: Partial<ToolSpec> = {}): ToolSpec => ({
@@ -582,6 +631,107 @@ describe('http-tool', () => {
       const guard = createSsrfGuard({ allowedNetworks: ['127.0.0.1'], resolve: async () => ['192.168.7.7'] });
       const result = await callTool(echoTool({ endpoint: 'http://rebind.test/echo' }), {}, { runtime: runtime({ guard }) });
       expect(text(result)).toBe('tool "echo": request to http://rebind.test refused: rebind.test resolves to a private address');
+    });
+  });
+
+  describe('proxy', () => {
+    let proxy: Awaited<ReturnType<typeof startForwardProxy>>;
+    beforeAll(async () => {
+      proxy = await startForwardProxy();
+    });
+    afterAll(() => proxy.close());
+
+    const via = (host = '127.0.0.1', type: 'http' | 'https' | 'socks5' = 'http', port = proxy.port) => ({ proxy: { host, port, type } });
+    /** Resolves only proxy.test (to `address`); other names fail as unknown. */
+    const resolving = (address: string, allowed: string[] = ['127.0.0.1']) =>
+      createSsrfGuard({
+        allowedNetworks: allowed,
+        resolve: async (host) => {
+          if (host === 'proxy.test') return [address];
+          throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+        },
+      });
+
+    it('sends the request through the proxy when the tool has an http proxy', async () => {
+      proxy.seen.length = 0;
+      const before = demo.stats.requests;
+      const result = await callTool(echoTool(via()), {}, { headers: { Authorization: 'Bearer client', 'Proxy-Authorization': 'Basic client' } });
+      const echo = echoOf(result);
+      expect(echo.path).toBe('/echo/x');
+      expect(demo.stats.requests).toBe(before + 1);
+      expect(proxy.seen.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${demo.url}/echo/x`]);
+      expect(proxy.seen[0]!.headers['proxy-authorization']).toBeUndefined();
+      expect(proxy.seen[0]!.headers.authorization).toBeUndefined();
+    });
+
+    it('connects to the checked address when the proxy is named by host', async () => {
+      proxy.seen.length = 0;
+      // proxy.test resolves nowhere but in the guard: the request only arrives if the proxy URL is pinned.
+      const echo = echoOf(await callTool(echoTool(via('proxy.test')), {}, { runtime: runtime({ guard: resolving('127.0.0.1') }) }));
+      expect(echo.path).toBe('/echo/x');
+      expect(proxy.seen).toHaveLength(1);
+    });
+
+    it('refuses a loopback proxy without connecting when loopback is not allowlisted', async () => {
+      proxy.seen.length = 0;
+      const before = demo.stats.requests;
+      const guard = createSsrfGuard({ allowedNetworks: ['backend.test'] });
+      const tool = echoTool({ endpoint: `http://backend.test:${demo.port}/echo/x`, ...via() });
+      const result = await callTool(tool, {}, { runtime: runtime({ guard }) });
+      expect(result).toEqual({ isError: true, content: [{ type: 'text', text: `tool "echo": proxy 127.0.0.1:${proxy.port} refused: loopback address` }] });
+      expect(proxy.seen).toHaveLength(0);
+      expect(demo.stats.requests).toBe(before);
+    });
+
+    it('refuses a proxy whose host name resolves to a private address', async () => {
+      proxy.seen.length = 0;
+      const result = await callTool(echoTool(via('proxy.test')), {}, { runtime: runtime({ guard: resolving('10.0.0.8') }) });
+      expect(text(result)).toBe(`tool "echo": proxy proxy.test:${proxy.port} refused: proxy.test resolves to a private address`);
+      expect(proxy.seen).toHaveLength(0);
+    });
+
+    it('refuses a private target even when the proxy is allowed', async () => {
+      proxy.seen.length = 0;
+      const result = await callTool(echoTool({ endpoint: 'http://10.1.2.3/echo', ...via() }));
+      expect(text(result)).toBe('tool "echo": request to http://10.1.2.3 refused: private address');
+      expect(proxy.seen).toHaveLength(0);
+    });
+
+    it('follows redirects through the proxy when the target stays allowed', async () => {
+      proxy.seen.length = 0;
+      const echo = echoOf(await callTool({ name: 'r', method: 'GET', endpoint: '{{.Config.base}}/redirect?to=/echo/after', ...via() }));
+      expect(echo.path).toBe('/echo/after');
+      expect(proxy.seen.map((r) => r.url)).toEqual([`${demo.url}/redirect?to=/echo/after`, `${demo.url}/echo/after`]);
+    });
+
+    it('refuses a redirect to a private address without sending it to the proxy', async () => {
+      proxy.seen.length = 0;
+      const result = await callTool({ name: 'r', method: 'GET', endpoint: '{{.Config.base}}/redirect?to=http://10.1.2.3/&status=302', ...via() });
+      expect(text(result)).toBe('tool "r": redirect to http://10.1.2.3/ refused: private address');
+      expect(proxy.seen).toHaveLength(1);
+    });
+
+    it('fails without sending the request when the proxy is socks5', async () => {
+      proxy.seen.length = 0;
+      const before = demo.stats.requests;
+      const result = await callTool(echoTool(via('127.0.0.1', 'socks5')));
+      expect(result).toEqual({
+        isError: true,
+        content: [{ type: 'text', text: 'tool "echo": socks5 proxies are not supported; the request was not sent' }],
+      });
+      expect(proxy.seen).toHaveLength(0);
+      expect(demo.stats.requests).toBe(before);
+    });
+
+    it('names the proxy in the error when the proxy is down', async () => {
+      const before = demo.stats.requests;
+      const result = await callTool(echoTool(via('127.0.0.1', 'http', 9)));
+      expect(text(result)).toBe('tool "echo": proxy: connect ECONNREFUSED 127.0.0.1:9');
+      expect(demo.stats.requests).toBe(before);
+    });
+
+    it('refuses to compile a tool whose proxy host is a URL', () => {
+      expect(() => endpointFor([echoTool(via('http://proxy.corp'))])).toThrow('tool "echo": proxy host "http://proxy.corp" is not a host name or IP address');
     });
   });
 

@@ -1,10 +1,12 @@
 /**
  * One HTTP tool, compiled once at load: templates compiled, static parts rendered, the tools/list entry
  * frozen. `call` is the hot path: arguments checked, request built from the compiled parts, the SSRF
- * guard consulted for the URL and every redirect, the response mapped to an MCP tool result.
+ * guard consulted for the URL, every redirect and the tool's proxy, the response mapped to an MCP tool
+ * result.
  */
 import pkg from '../../package.json' with { type: 'json' };
-import type { Duration, Server, Tool as ToolSpec } from '../config/schema.ts';
+import type { Duration, OutboundProxy, Server, Tool as ToolSpec } from '../config/schema.ts';
+import { isProxyHost } from '../config/validate.ts';
 import type { CallContext, CallToolResult, Tool } from '../routing/endpoint.ts';
 import { compile, type Template, TemplateError } from '../template/index.ts';
 import { type CompiledArg, compileArgs, prepareArgs, ToolCompileError } from './args.ts';
@@ -271,6 +273,11 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
   const needsRequest = dynamicParts.some((p) => uses(p.template.roots, 'Request')) || (configIsDynamic && config.usesRequest);
   const endpointNeedsArgs = endpoint.value === undefined && uses(endpoint.template.roots, 'Args');
 
+  // `proxy`: the gateway connects to the proxy, so the guard checks its address like a backend's.
+  const proxy = spec.proxy;
+  const socks = proxy?.type === 'socks5';
+  const proxyAt = proxy !== undefined && !socks ? proxyUrl(name, proxy) : undefined;
+
   const timeoutMs = spec.timeout !== undefined ? durationMs(spec.timeout) : runtime.defaultTimeoutMs;
   const maxBytes = spec.maxResponseBytes ?? runtime.maxResponseBytes;
 
@@ -430,7 +437,28 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
     return form;
   }
 
+  /**
+   * The checked proxy URL for fetch's `proxy` option (pinned to the checked address for an http proxy
+   * named by host, as backends are), or the refusal as a result.
+   */
+  async function proxyFor(at: URL, state: CallState): Promise<string | CallToolResult> {
+    const checked = runtime.guard.check(at);
+    const verdict = checked instanceof Promise ? await (isLiteralHost(at.hostname) ? checked : untilAborted(checked, state.signal)) : checked;
+    if (!verdict.ok) {
+      log?.('warn', 'ssrf guard refused a tool proxy', { tool: name, proxy: at.host, reason: verdict.reason });
+      return errorResult(`tool "${name}": proxy ${at.host} refused: ${verdict.reason}`);
+    }
+    return (verdict.pinnedUrl ?? at).origin;
+  }
+
   async function send(first: Attempt, state: CallState): Promise<Response | Http1Response | CallToolResult> {
+    if (socks) return errorResult(`tool "${name}": socks5 proxies are not supported; the request was not sent`);
+    let via: string | undefined;
+    if (proxyAt !== undefined) {
+      const checked = await proxyFor(proxyAt, state);
+      if (typeof checked !== 'string') return checked;
+      via = checked;
+    }
     let { url, method, headers, body } = first;
     for (let hop = 0; ; hop++) {
       const checked = runtime.guard.check(url);
@@ -442,12 +470,13 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
         log?.('warn', 'ssrf guard refused a tool request', { tool: name, target: url.origin, reason: verdict.reason });
         return errorResult(`tool "${name}": ${hop === 0 ? 'request to' : 'redirect to'} ${target} refused: ${verdict.reason}`);
       }
-      const target = verdict.pinnedUrl ?? url;
+      // Through a proxy the target keeps its name: the proxy connects to it, and resolves it itself.
+      const target = via === undefined ? (verdict.pinnedUrl ?? url) : url;
       let res: Response | Http1Response | undefined;
       try {
-        // Plain http to a checked IP literal goes through the pooled client; https, multipart bodies
-        // and host names the guard let through unpinned (allowlisted by name) go through fetch.
-        if (target.protocol === 'http:' && typeof body !== 'object' && isIpLiteral(target.hostname)) {
+        // Plain http to a checked IP literal goes through the pooled client; https, multipart bodies,
+        // host names the guard let through unpinned (allowlisted by name) and proxied calls go through fetch.
+        if (via === undefined && target.protocol === 'http:' && typeof body !== 'object' && isIpLiteral(target.hostname)) {
           const pending = http1.request(
             {
               method,
@@ -465,14 +494,17 @@ export function compileHttpTool(spec: ToolSpec, config: CompiledServerConfig, ru
           if (pending !== undefined) res = await pending;
         }
         if (res === undefined) {
-          const sent = verdict.hostHeader !== undefined ? { ...headers, host: verdict.hostHeader } : headers;
-          const init: RequestInit = { method, headers: sent, redirect: 'manual', signal: state.signal };
+          const sent = via === undefined && verdict.hostHeader !== undefined ? { ...headers, host: verdict.hostHeader } : headers;
+          const init: BunFetchRequestInit = { method, headers: sent, redirect: 'manual', signal: state.signal };
           if (body !== undefined) init.body = body;
+          // No Proxy-Authorization: none is configured, and client headers never reach the proxy.
+          if (via !== undefined) init.proxy = via;
           res = await fetch(target, init);
         }
       } catch (err) {
         if (state.fired) throw err;
-        const cause = networkCause(err, target);
+        // Through a proxy, a network failure is the proxy's (it answers 502 and the like for the target).
+        const cause = via === undefined ? networkCause(err, target) : `proxy: ${networkCause(err, new URL(via))}`;
         log?.('warn', 'tool call failed', { tool: name, error: cause });
         return errorResult(`tool "${name}": ${cause}`);
       }
@@ -609,6 +641,19 @@ class CallState implements Http1Pending {
     }
     return this.controller.signal;
   }
+}
+
+/** The URL fetch's `proxy` option takes for an http or https proxy: `http://host:port`, `https://[::1]:port`. */
+function proxyUrl(toolName: string, proxy: OutboundProxy): URL {
+  const bare = proxy.host.startsWith('[') && proxy.host.endsWith(']') ? proxy.host.slice(1, -1) : proxy.host;
+  if (isProxyHost(bare)) {
+    try {
+      return new URL(`${proxy.type}://${bare.includes(':') ? `[${bare}]` : bare}:${proxy.port}`);
+    } catch {
+      // An IPv6 zone, which URLs cannot carry: reported below.
+    }
+  }
+  throw new ToolCompileError(`tool "${toolName}": proxy host ${JSON.stringify(proxy.host)} is not a host name or IP address`);
 }
 
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
