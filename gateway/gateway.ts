@@ -12,6 +12,7 @@ import { createLogger, logFn, type Logger } from './obs/log.ts';
 import { GatewayMetrics } from './obs/metrics.ts';
 import { Reconciler, type ReloadResult } from './reconcile.ts';
 import { verifyWebhook } from './reload/webhook.ts';
+import type { RouterAuthenticator } from './routing/endpoint.ts';
 import { compileTable, RouteTable, type TableRuntime, TableSwitch } from './routing/table.ts';
 import { createGatewayApp, type GatewayStatus } from './server.ts';
 import { createSsrfGuard } from './tools/index.ts';
@@ -35,6 +36,11 @@ export interface RunningGateway {
   reload(reason?: string): Promise<ReloadResult>;
   /** Drains in-flight calls (up to `deadlineMs`), closes streams and stops listening. */
   stop(deadlineMs?: number): Promise<void>;
+}
+
+/** A router's auth as /_status shows it: mode and issuer only. */
+function authStatus(auth: RouterAuthenticator | undefined): { mode: string; issuer: string } | undefined {
+  return auth === undefined ? undefined : { mode: auth.mode, issuer: auth.issuer };
 }
 
 /** Starts a gateway. A first revision that fails to load leaves it up, answering 503 until a good one lands. */
@@ -105,6 +111,7 @@ export async function startGateway(
           tenant: ep.tenant,
           config: ep.configName,
           server: ep.serverName,
+          auth: authStatus(routes.current.authOf(ep)),
         })),
         sessions: transport.counts(),
         // No secrets: the hash, rendered headers and the stderr tail stay out of this unauthenticated page.

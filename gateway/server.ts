@@ -3,9 +3,9 @@
  * route table and hands the request to the MCP transport. Exported for in-process tests (`app.handle`).
  */
 import { Elysia } from 'elysia';
-import type { McpTransport } from './mcp/index.ts';
+import { type McpTransport, protectedResourceMetadata, RESOURCE_METADATA_PATH } from './mcp/index.ts';
 import type { GatewayMetrics } from './obs/metrics.ts';
-import type { TableSwitch } from './routing/table.ts';
+import type { RouteTable, TableSwitch } from './routing/table.ts';
 
 /** What `/_status` reports; produced by whoever owns the config lifecycle. */
 export interface GatewayStatus {
@@ -36,6 +36,24 @@ function jsonError(status: number, code: string, message: string): Response {
 }
 
 /**
+ * RFC 9728 metadata of a router with `auth`: `/.well-known/oauth-protected-resource<prefix>` (optionally
+ * followed by `/mcp`, `/sse` or `/message`: the path form of the resource URL the spec's clients try) and
+ * `<prefix>/.well-known/oauth-protected-resource` (the URL our challenges name). Undefined otherwise.
+ */
+function resourceMetadata(table: RouteTable, request: Request, pathname: string): Response | undefined {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  let prefix: string;
+  if (pathname.startsWith(`${RESOURCE_METADATA_PATH}/`)) prefix = pathname.slice(RESOURCE_METADATA_PATH.length);
+  else if (pathname.endsWith(RESOURCE_METADATA_PATH)) prefix = pathname.slice(0, -RESOURCE_METADATA_PATH.length);
+  else return undefined;
+  const match = table.match(prefix);
+  if (match !== undefined) return match.auth === undefined ? undefined : protectedResourceMetadata(request, match.endpoint.prefix, match.auth);
+  const endpoint = table.get(prefix);
+  const auth = endpoint === undefined ? undefined : table.authOf(endpoint);
+  return endpoint === undefined || auth === undefined ? undefined : protectedResourceMetadata(request, endpoint.prefix, auth);
+}
+
+/**
  * Builds the gateway's Elysia app. The MCP catch-all is served two ways by the same handler: as a Bun
  * native route (`serve.routes['/*']`, which `listen` passes to Bun.serve next to the static routes
  * Elysia maps there itself), so a request on a socket reaches it without Elysia's router and context;
@@ -50,8 +68,13 @@ export function createGatewayApp(deps: GatewayDeps) {
     const pathStart = url.indexOf('/', url.indexOf('//') + 2);
     const queryStart = url.indexOf('?', pathStart);
     const pathname = url.slice(pathStart, queryStart < 0 ? undefined : queryStart);
-    const match = routes.current.match(pathname);
-    if (match) return transport.handle(request, match.endpoint, match.kind);
+    const table = routes.current;
+    const match = table.match(pathname);
+    if (match) return transport.handle(request, match.endpoint, match.kind, match.auth);
+    if (pathname.includes(RESOURCE_METADATA_PATH)) {
+      const metadata = resourceMetadata(table, request, pathname);
+      if (metadata !== undefined) return metadata;
+    }
     const status = deps.status();
     if (!status.ready && /\/(mcp|sse|message)\/?$/.test(pathname)) {
       metrics.http('unavailable', 503);

@@ -41,8 +41,33 @@ export const RouterAuth = Type.Object(
     mode: Type.Union([Type.Literal('oauth2')], {
       description: 'Client authentication mode of the router.',
     }),
+    issuer: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Issuer URL of the OAuth 2.1 authorization server whose access tokens (JWTs) the router accepts. Without it the router is not served: the gateway has no authorization server of its own.',
+      }),
+    ),
+    audience: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Expected aud claim of access tokens, usually the router\'s public MCP URL (https://host<prefix>/mcp). Required with issuer.',
+      }),
+    ),
+    jwksUri: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'URL of the issuer\'s JSON Web Key Set. Default: jwks_uri of the issuer\'s metadata (/.well-known/openid-configuration, then /.well-known/oauth-authorization-server, RFC 8414).',
+      }),
+    ),
+    requiredScopes: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s"\\\\]+$' }), {
+        description: 'Scopes every access token must carry (scope claim, space-separated); a token without them gets 403 insufficient_scope.',
+      }),
+    ),
   },
-  { ...strict, description: 'Client authentication for a router.' },
+  { ...strict, description: 'Client authentication for a router: the router is an OAuth 2.1 resource server.' },
 );
 export type RouterAuth = Static<typeof RouterAuth>;
 

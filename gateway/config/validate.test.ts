@@ -211,6 +211,24 @@ describe('validate', () => {
     ]);
   });
 
+  const authDoc = (auth: string) => `name: a\ntenant: acme\nrouters:\n  - server: api\n    prefix: /acme/a\n    auth: ${auth}\nservers:\n  - name: api\n`;
+
+  it('requires an audience with an auth issuer, and refuses an issuer that is not an http(s) URL', () => {
+    expect(validate({ 'configs/acme/a.yaml': authDoc('{mode: oauth2, issuer: "https://as.example"}') })).toEqual([
+      'configs/acme/a.yaml:6:11: routers[0].auth.audience: required with issuer: the expected aud claim, usually the router\'s public URL (https://host<prefix>/mcp)',
+    ]);
+    expect(validate({ 'configs/acme/a.yaml': authDoc('{mode: oauth2, issuer: "ftp://as.example", audience: x}') })).toEqual([
+      'configs/acme/a.yaml:6:34: routers[0].auth.issuer: must be an https URL (got "ftp://as.example")',
+    ]);
+    expect(validate({ 'configs/acme/a.yaml': authDoc('{mode: oauth2, issuer: "https://as.example", audience: "https://gw/acme/a/mcp", requiredScopes: [mcp]}') })).toEqual([]);
+  });
+
+  it('warns that a router with auth but no issuer is not served', () => {
+    expect(validate({ 'configs/acme/a.yaml': authDoc('{mode: oauth2}') })).toEqual([
+      'configs/acme/a.yaml:6:11: warning: routers[0].auth: without issuer the router is not served (the gateway has no authorization server of its own)',
+    ]);
+  });
+
   it('allows nested prefixes', () => {
     expect(validate({ 'configs/acme/a.yaml': doc('acme', 'a', '/a'), 'configs/acme/b.yaml': doc('acme', 'b', '/a/b') })).toEqual([]);
   });

@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { compile, type Template, TemplateError } from '../template/index.ts';
 import { type ConfigIssue, compareIssues, didYouMean, formatPath, type PathSegment } from './issues.ts';
 import { kindOf, type LoadedConfig, type LoadOptions, type LoadResult, loadConfigDir, show, sourceOf, type YamlSource } from './load.ts';
-import { type Arg, type ArgItems, HTTP_METHODS, type McpConfig } from './schema.ts';
+import { type Arg, type ArgItems, HTTP_METHODS, type McpConfig, type RouterAuth } from './schema.ts';
 
 // Consumers of the validator (the config repo's own test, the CLI) format issues with it.
 export { formatIssue } from './issues.ts';
@@ -274,6 +274,7 @@ class DocumentChecker {
       if (router.ssePrefix !== undefined && router.ssePrefix !== '' && !router.ssePrefix.startsWith('/')) {
         this.report(['routers', i, 'ssePrefix'], `must start with "/" (got ${show(router.ssePrefix)})`);
       }
+      if (router.auth !== undefined) this.checkAuth(i, router.auth);
       const cors = router.cors;
       if (cors?.allowCredentials === true && cors.allowOrigins?.includes('*')) {
         this.report(
@@ -283,6 +284,32 @@ class DocumentChecker {
         );
       }
     });
+  }
+
+  /** An oauth2 router is served only with an issuer, and then its tokens' audience must be known. */
+  private checkAuth(i: number, auth: RouterAuth): void {
+    const path: PathSegment[] = ['routers', i, 'auth'];
+    if (auth.issuer === undefined) {
+      this.report(path, 'without issuer the router is not served (the gateway has no authorization server of its own)', 'warning');
+      return;
+    }
+    for (const key of ['issuer', 'jwksUri'] as const) {
+      const value = auth[key];
+      if (value === undefined) continue;
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        this.report([...path, key], `not a URL: ${show(value)}`);
+        continue;
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') this.report([...path, key], `must be an https URL (got ${show(value)})`);
+      else if (url.protocol === 'http:') this.report([...path, key], 'plain http: keys and metadata can be tampered with in transit; use https', 'warning');
+      if (url.search !== '' || url.hash !== '') this.report([...path, key], 'must not have a query or fragment');
+    }
+    if (auth.audience === undefined) {
+      this.report([...path, 'audience'], 'required with issuer: the expected aud claim, usually the router\'s public URL (https://host<prefix>/mcp)');
+    }
   }
 
   private checkServers(): void {

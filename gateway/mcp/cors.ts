@@ -14,9 +14,9 @@ export type CorsHeaders = HeaderInit | undefined;
 export type OriginVerdict = false | CorsHeaders;
 
 /** Headers a browser client must be able to read whatever the config says. */
-const ALWAYS_EXPOSED = ['Mcp-Session-Id', 'MCP-Protocol-Version'];
+const ALWAYS_EXPOSED = ['Mcp-Session-Id', 'MCP-Protocol-Version', 'WWW-Authenticate'];
 /** Request headers the transports need; a configured list is extended with them. */
-const ALWAYS_ALLOWED = ['Content-Type', 'Accept', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'];
+const ALWAYS_ALLOWED = ['Content-Type', 'Accept', 'Authorization', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'];
 const DEFAULT_MAX_AGE = '600';
 
 const exposeCache = new WeakMap<CompiledCors, string>();

@@ -83,7 +83,7 @@ describe('mcp cors', () => {
     expect(headers).toEqual({
       'access-control-allow-origin': 'https://app.example',
       vary: 'Origin',
-      'access-control-expose-headers': 'mcp-session-id, X-Trace, MCP-Protocol-Version',
+      'access-control-expose-headers': 'mcp-session-id, X-Trace, MCP-Protocol-Version, WWW-Authenticate',
     });
     const any = checkOrigin(req('http://gw.example/a/mcp', 'https://x.example'), compiledCors([], { anyOrigin: true, allowCredentials: true }));
     expect(any).toMatchObject({ 'access-control-allow-origin': 'https://x.example', 'access-control-allow-credentials': 'true' });

@@ -4,9 +4,10 @@
  * resolved. Knows nothing about configs or REST: every request is served by the Endpoint passed in,
  * the live one, so after a reload calls reach the new table.
  */
-import type { Endpoint } from '../routing/endpoint.ts';
+import type { AuthVerdict, Endpoint, RouterAuthenticator } from '../routing/endpoint.ts';
+import { authRefusal } from './auth.ts';
 import type { TransportCore } from './core.ts';
-import { checkOrigin, forbiddenOrigin, preflight } from './cors.ts';
+import { checkOrigin, type CorsHeaders, forbiddenOrigin, preflight } from './cors.ts';
 import { Dispatcher, type LogFn, type TransportHooks } from './dispatch.ts';
 import { rpcError } from './http.ts';
 import { notificationBody, SERVER_ERROR } from './jsonrpc.ts';
@@ -15,6 +16,7 @@ import { LegacySseTransport, MESSAGE_ALLOW, SSE_ALLOW } from './sse.ts';
 import { SseHub } from './sse-writer.ts';
 import { STREAMABLE_ALLOW, StreamableTransport } from './streamable.ts';
 
+export { protectedResourceMetadata, RESOURCE_METADATA_PATH } from './auth.ts';
 export type { TransportHooks } from './dispatch.ts';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol.ts';
 
@@ -74,8 +76,11 @@ export class McpTransport {
     this.legacy = new LegacySseTransport(this.core);
   }
 
-  /** Serves one HTTP request for `endpoint` (the live Endpoint of the request's prefix). */
-  handle(req: Request, endpoint: Endpoint, kind: McpRouteKind): Promise<Response> | Response {
+  /**
+   * Serves one HTTP request for `endpoint` (the live Endpoint of the request's prefix). With `auth` (the
+   * router's), every request but a CORS preflight must carry a token it accepts.
+   */
+  handle(req: Request, endpoint: Endpoint, kind: McpRouteKind, auth?: RouterAuthenticator): Promise<Response> | Response {
     const cors = checkOrigin(req, endpoint.cors);
     if (cors === false) return forbiddenOrigin();
     const method = req.method;
@@ -83,16 +88,39 @@ export class McpTransport {
       return preflight(req, endpoint.cors, kind === 'mcp' ? STREAMABLE_ALLOW : kind === 'sse' ? SSE_ALLOW : MESSAGE_ALLOW);
     }
     if (this.draining) return rpcError(503, SERVER_ERROR, 'Service Unavailable: the gateway is shutting down', cors);
+    if (auth !== undefined) {
+      return auth.verify(req.headers.get('authorization')).then((verdict) => this.authorized(req, endpoint, kind, auth, verdict, cors));
+    }
+    return this.route(req, endpoint, kind, cors, undefined);
+  }
+
+  private authorized(
+    req: Request,
+    endpoint: Endpoint,
+    kind: McpRouteKind,
+    auth: RouterAuthenticator,
+    verdict: AuthVerdict,
+    cors: CorsHeaders,
+  ): Promise<Response> | Response {
+    if (!verdict.ok) {
+      if (verdict.status !== 503) this.core.log('debug', 'mcp: request refused by auth', { prefix: endpoint.prefix, status: verdict.status, reason: verdict.message });
+      return authRefusal(req, endpoint.prefix, auth, verdict, cors);
+    }
+    return this.route(req, endpoint, kind, cors, verdict.principal);
+  }
+
+  private route(req: Request, endpoint: Endpoint, kind: McpRouteKind, cors: CorsHeaders, principal: string | undefined): Promise<Response> | Response {
+    const method = req.method;
     switch (kind) {
       case 'mcp':
-        if (method === 'POST') return this.streamable.post(req, endpoint, cors);
-        if (method === 'GET') return this.streamable.get(req, endpoint, cors);
-        if (method === 'DELETE') return this.streamable.delete(req, endpoint, cors);
+        if (method === 'POST') return this.streamable.post(req, endpoint, cors, principal);
+        if (method === 'GET') return this.streamable.get(req, endpoint, cors, principal);
+        if (method === 'DELETE') return this.streamable.delete(req, endpoint, cors, principal);
         return methodNotAllowed(STREAMABLE_ALLOW, cors);
       case 'sse':
-        return method === 'GET' ? this.legacy.open(req, endpoint, cors) : methodNotAllowed(SSE_ALLOW, cors);
+        return method === 'GET' ? this.legacy.open(req, endpoint, cors, principal) : methodNotAllowed(SSE_ALLOW, cors);
       case 'message':
-        return method === 'POST' ? this.legacy.message(req, endpoint, cors) : methodNotAllowed(MESSAGE_ALLOW, cors);
+        return method === 'POST' ? this.legacy.message(req, endpoint, cors, principal) : methodNotAllowed(MESSAGE_ALLOW, cors);
     }
   }
 

@@ -190,6 +190,11 @@ export class Session implements ClientSession {
   relays = false;
   /** Set by logging/setLevel; Endpoints that relay log messages filter by it. */
   logLevel: LoggingLevel | undefined;
+  /**
+   * On routers with `auth`: `<iss> <sub>` of the token that created the session. Every later request must
+   * carry a token of the same principal (spec security best practices › Session Hijacking).
+   */
+  principal: string | undefined;
   /** The Endpoint that served the session's last request: told when the session ends. */
   endpoint: Endpoint | undefined;
   /** Limit for the client's answer to a server→client request. */

@@ -23,6 +23,7 @@ import {
 import { allowsBatch, LEGACY_PROTOCOL_VERSION } from './protocol.ts';
 import { Session } from './session.ts';
 import { SSE_HEADERS, SseStream } from './sse-writer.ts';
+import { sessionOfAnother } from './streamable.ts';
 
 export const SSE_ALLOW = 'GET, OPTIONS';
 export const MESSAGE_ALLOW = 'POST, OPTIONS';
@@ -45,7 +46,8 @@ export function messagePath(ssePrefix: string, prefix: string): string {
 export class LegacySseTransport {
   constructor(private readonly core: TransportCore) {}
 
-  open(req: Request, endpoint: Endpoint, cors: CorsHeaders): Response {
+  /** `principal`: on routers with `auth`, who the request's token names; the session is bound to it. */
+  open(req: Request, endpoint: Endpoint, cors: CorsHeaders, principal?: string): Response {
     const { store, hub, now } = this.core;
     let path = messagePaths.get(endpoint);
     if (path === undefined) {
@@ -55,6 +57,7 @@ export class LegacySseTransport {
     const id = crypto.randomUUID();
     const session = new Session(id, 'sse', endpoint.prefix, endpoint.listHash, LEGACY_PROTOCOL_VERSION, now(), new HttpRequestView(req.headers, req.url));
     session.endpoint = endpoint;
+    session.principal = principal;
     const stream = new SseStream(hub, () => store.end(session, 'client disconnected'), `event: endpoint\ndata: ${path}?sessionId=${id}\n\n`);
     session.stream = stream;
     store.add(session);
@@ -62,12 +65,13 @@ export class LegacySseTransport {
     return new Response(stream.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
   }
 
-  async message(req: Request, endpoint: Endpoint, cors: CorsHeaders): Promise<Response> {
+  async message(req: Request, endpoint: Endpoint, cors: CorsHeaders, principal?: string): Promise<Response> {
     const core = this.core;
     const id = queryParam(req.url, 'sessionId');
     if (id === undefined || id === '') return rpcError(400, SERVER_ERROR, 'Bad Request: sessionId query parameter is required', cors);
     const session = core.store.lookup(id, endpoint.prefix, 'sse');
     if (session === undefined) return rpcError(404, SESSION_NOT_FOUND, 'Session not found', cors);
+    if (session.principal !== principal) return sessionOfAnother(cors);
     session.endpoint = endpoint;
     const contentType = req.headers.get('content-type');
     // Old clients may omit Content-Type; an explicit non-JSON type is refused as on Streamable HTTP.

@@ -50,7 +50,8 @@ function clip(text: string): string {
 export class StreamableTransport {
   constructor(private readonly core: TransportCore) {}
 
-  async post(req: Request, endpoint: Endpoint, cors: CorsHeaders): Promise<Response> {
+  /** `principal`: on routers with `auth`, who the request's token names; sessions are bound to it. */
+  async post(req: Request, endpoint: Endpoint, cors: CorsHeaders, principal?: string): Promise<Response> {
     const accept = acceptFlags(req.headers.get('accept'));
     if (!accept.json && !accept.sse) {
       return rpcError(406, SERVER_ERROR, 'Not Acceptable: Accept must include application/json or text/event-stream', cors);
@@ -70,14 +71,14 @@ export class StreamableTransport {
       return rpcError(400, PARSE_ERROR, `Parse error: ${err instanceof Error ? err.message : 'invalid JSON'}`, cors);
     }
     const sessionId = req.headers.get('mcp-session-id');
-    if (Array.isArray(parsed)) return this.batch(req, parsed, sessionId, endpoint, accept, cors);
+    if (Array.isArray(parsed)) return this.batch(req, parsed, sessionId, endpoint, accept, cors, principal);
 
     const kind = classify(parsed);
     if (kind === 'invalid') return rpcError(400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message', cors);
     if (kind === 'request' && (parsed as JsonRpcRequest).method === 'initialize') {
-      return this.initialize(req, parsed as JsonRpcRequest, sessionId, endpoint, accept, cors);
+      return this.initialize(req, parsed as JsonRpcRequest, sessionId, endpoint, accept, cors, principal);
     }
-    const session = this.session(req, sessionId, endpoint, cors);
+    const session = this.session(req, sessionId, endpoint, cors, principal);
     if (session instanceof Response) return session;
     if (kind === 'notification') {
       this.core.dispatcher.notification(parsed as JsonRpcNotification, session);
@@ -97,11 +98,11 @@ export class StreamableTransport {
     return body === undefined ? accepted(cors) : jsonResponse(200, body, cors);
   }
 
-  get(req: Request, endpoint: Endpoint, cors: CorsHeaders): Response {
+  get(req: Request, endpoint: Endpoint, cors: CorsHeaders, principal?: string): Response {
     if (!acceptFlags(req.headers.get('accept') ?? 'none').sse) {
       return rpcError(406, SERVER_ERROR, 'Not Acceptable: Accept must include text/event-stream', cors);
     }
-    const session = this.session(req, req.headers.get('mcp-session-id'), endpoint, cors);
+    const session = this.session(req, req.headers.get('mcp-session-id'), endpoint, cors, principal);
     if (session instanceof Response) return session;
     if (session.stream !== undefined && !session.stream.closed) {
       return rpcError(409, SERVER_ERROR, 'Conflict: Only one SSE stream is allowed per session', cors);
@@ -116,18 +117,22 @@ export class StreamableTransport {
     return new Response(stream.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
   }
 
-  delete(req: Request, endpoint: Endpoint, cors: CorsHeaders): Response {
-    const session = this.session(req, req.headers.get('mcp-session-id'), endpoint, cors);
+  delete(req: Request, endpoint: Endpoint, cors: CorsHeaders, principal?: string): Response {
+    const session = this.session(req, req.headers.get('mcp-session-id'), endpoint, cors, principal);
     if (session instanceof Response) return session;
     this.core.store.end(session, 'session deleted by the client');
     return new Response(null, { status: 204, headers: cors });
   }
 
-  /** The live session named by the request, or the error answer (400 missing, 404 unknown, 400 version). */
-  private session(req: Request, id: string | null, endpoint: Endpoint, cors: CorsHeaders): Session | Response {
+  /**
+   * The live session named by the request, or the error answer (400 missing, 404 unknown, 403 another
+   * principal's, 400 version).
+   */
+  private session(req: Request, id: string | null, endpoint: Endpoint, cors: CorsHeaders, principal: string | undefined): Session | Response {
     if (id === null || id === '') return rpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors);
     const session = this.core.store.lookup(id, endpoint.prefix, 'streamable');
     if (session === undefined) return rpcError(404, SESSION_NOT_FOUND, 'Session not found', cors);
+    if (session.principal !== principal) return sessionOfAnother(cors);
     // After a reload the prefix may be served by a new Endpoint: it is the one to tell when the session ends.
     session.endpoint = endpoint;
     // Without the header we know the negotiated version anyway, so its absence is not an error.
@@ -152,6 +157,7 @@ export class StreamableTransport {
     endpoint: Endpoint,
     accept: AcceptFlags,
     cors: CorsHeaders,
+    principal: string | undefined,
   ): Promise<Response> {
     if (sessionId !== null) {
       return rpcError(400, INVALID_REQUEST, 'Invalid Request: initialize must not carry an Mcp-Session-Id', cors, msg.id);
@@ -159,6 +165,7 @@ export class StreamableTransport {
     const core = this.core;
     const session = new Session(crypto.randomUUID(), 'streamable', endpoint.prefix, endpoint.listHash, LATEST_PROTOCOL_VERSION, core.now());
     session.endpoint = endpoint;
+    session.principal = principal;
     const body = (await core.dispatcher.request(msg, session, endpoint, new HttpRequestView(req.headers, req), undefined))!;
     // A failed initialize (bad params, refused by the Endpoint) creates no session; what the Endpoint
     // may have set up for it is released.
@@ -184,6 +191,7 @@ export class StreamableTransport {
     endpoint: Endpoint,
     accept: AcceptFlags,
     cors: CorsHeaders,
+    principal: string | undefined,
   ): Response | Promise<Response> {
     if (items.length === 0) return rpcError(400, INVALID_REQUEST, 'Invalid Request: empty batch', cors);
     const kinds: MessageKind[] = new Array(items.length);
@@ -198,7 +206,7 @@ export class StreamableTransport {
       }
       kinds[i] = kind;
     }
-    const session = this.session(req, sessionId, endpoint, cors);
+    const session = this.session(req, sessionId, endpoint, cors, principal);
     if (session instanceof Response) return session;
     if (!allowsBatch(session.protocolVersion)) {
       return rpcError(400, INVALID_REQUEST, `Invalid Request: batches are not supported in protocol version ${session.protocolVersion}`, cors);
@@ -251,6 +259,14 @@ export class StreamableTransport {
     }
     return new Response(stream.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
   }
+}
+
+/**
+ * The answer to a request for a session created with another principal's token (or, after a reload
+ * changed the router's `auth`, with none): the session exists, but not for this caller.
+ */
+export function sessionOfAnother(cors: CorsHeaders): Response {
+  return rpcError(403, SERVER_ERROR, 'Forbidden: the session belongs to another principal', cors);
 }
 
 /**

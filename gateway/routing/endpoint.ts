@@ -174,3 +174,31 @@ export interface UpstreamHealth {
   readonly restarts: number;
   readonly sessions: number;
 }
+
+/** A request's credentials checked against a router's `auth`. */
+export type AuthVerdict =
+  | {
+      readonly ok: true;
+      /** `<iss> <sub>` of the token: sessions are bound to it. */
+      readonly principal: string;
+    }
+  | {
+      readonly ok: false;
+      /** 401 no or invalid token, 403 insufficient scope, 503 the keys cannot be fetched. */
+      readonly status: 401 | 403 | 503;
+      /** RFC 6750 §3.1 error code; absent when no token was given (and for 503). */
+      readonly error?: 'invalid_token' | 'insufficient_scope';
+      /** Safe to show the client: names the failure, never the token or an internal address. */
+      readonly message: string;
+    };
+
+/** The client authentication of one router (an OAuth 2.1 resource server), compiled once per revision. */
+export interface RouterAuthenticator {
+  readonly mode: 'oauth2';
+  /** Issuer URL of the authorization server, as configured. */
+  readonly issuer: string;
+  /** Scopes every token must carry (requiredScopes). */
+  readonly scopes: readonly string[];
+  /** Checks the request's `Authorization` header. Never rejects. */
+  verify(authorization: string | null): Promise<AuthVerdict>;
+}

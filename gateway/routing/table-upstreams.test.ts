@@ -119,7 +119,7 @@ describe('compileTable with upstreams', () => {
       new CompileCache(),
     );
     expect(table.endpoints.size).toBe(0);
-    expect(skipped[0]!.reason).toContain('auth mode "oauth2" is not enforced');
+    expect(skipped[0]!.reason).toContain('auth mode "oauth2" needs an issuer');
     expect(pool.size).toBe(0);
   });
 });

@@ -6,25 +6,31 @@
  * slashes reverse proxies produce (`/gateway//acme/x/mcp`). Nested prefixes (`/a` and `/a/b`) coexist:
  * the match is exact on the whole prefix.
  */
+import { createResourceServer } from '../auth/resource-server.ts';
 import type { McpConfig, Router } from '../config/schema.ts';
 import { GATEWAY_VERSION } from '../tools/http-tool.ts';
 import { compileCors, compileRestEndpoint, type ToolRuntime } from '../tools/index.ts';
 import { compileUpstreamEndpoint, type UpstreamPool } from '../upstream/index.ts';
 import { type AggregateMember, createAggregateEndpoint } from './aggregate.ts';
-import type { Endpoint } from './endpoint.ts';
+import type { Endpoint, RouterAuthenticator } from './endpoint.ts';
 
 export type RouteKind = 'mcp' | 'sse' | 'message';
 
 export interface RouteMatch {
   readonly endpoint: Endpoint;
   readonly kind: RouteKind;
+  /** Set when the router has `auth`: every request must pass it. */
+  readonly auth: RouterAuthenticator | undefined;
 }
 
 /** One node per path segment; children keyed by the next segment. */
 interface Node {
   children: Map<string, Node> | undefined;
   endpoint: Endpoint | undefined;
+  auth: RouterAuthenticator | undefined;
 }
+
+const NO_AUTH: ReadonlyMap<Endpoint, RouterAuthenticator> = new Map();
 
 const KINDS: Readonly<Record<string, RouteKind>> = { mcp: 'mcp', sse: 'sse', message: 'message' };
 
@@ -36,7 +42,7 @@ export function normalizePrefix(prefix: string): string {
 
 /** An immutable table of prefixes, read once per request. */
 export class RouteTable {
-  private readonly root: Node = { children: undefined, endpoint: undefined };
+  private readonly root: Node = { children: undefined, endpoint: undefined, auth: undefined };
   /** Endpoints by normalized prefix. */
   readonly endpoints: ReadonlyMap<string, Endpoint>;
 
@@ -45,6 +51,8 @@ export class RouteTable {
     readonly revision: string,
     endpoints: readonly Endpoint[],
     readonly createdAt: number = Date.now(),
+    /** The authenticators of the endpoints whose routers have `auth`. */
+    private readonly auth: ReadonlyMap<Endpoint, RouterAuthenticator> = NO_AUTH,
   ) {
     const byPrefix = new Map<string, Endpoint>();
     for (const ep of endpoints) {
@@ -58,6 +66,11 @@ export class RouteTable {
     Object.freeze(this);
   }
 
+  /** The authenticator of `endpoint`'s router, if it has `auth`. */
+  authOf(endpoint: Endpoint): RouterAuthenticator | undefined {
+    return this.auth.get(endpoint);
+  }
+
   private insert(prefix: string, endpoint: Endpoint): void {
     let node = this.root;
     for (const segment of prefix.split('/')) {
@@ -65,12 +78,13 @@ export class RouteTable {
       node.children ??= new Map();
       let next = node.children.get(segment);
       if (!next) {
-        next = { children: undefined, endpoint: undefined };
+        next = { children: undefined, endpoint: undefined, auth: undefined };
         node.children.set(segment, next);
       }
       node = next;
     }
     node.endpoint = endpoint;
+    node.auth = this.auth.get(endpoint);
   }
 
   /** Resolves `/<prefix>/<mcp|sse|message>`; undefined when the kind or the prefix is unknown. */
@@ -95,7 +109,7 @@ export class RouteTable {
       start = stop;
     }
     const endpoint = node.endpoint;
-    return endpoint === undefined ? undefined : { endpoint, kind };
+    return endpoint === undefined ? undefined : { endpoint, kind, auth: node.auth };
   }
 
   /** The endpoint serving exactly this prefix (normalized), if any. */
@@ -132,6 +146,7 @@ export function compileTable(
 ): { table: RouteTable; skipped: SkippedRouter[] } {
   const endpoints: Endpoint[] = [];
   const skipped: SkippedRouter[] = [];
+  const auth = new Map<Endpoint, RouterAuthenticator>();
   const compiled = new Map<McpConfig, CompiledDocument>();
   /** Endpoints compiled by this call (not reused): released again if the revision fails to compile. */
   const fresh: Endpoint[] = [];
@@ -145,8 +160,9 @@ export function compileTable(
       if (Object.isFrozen(config)) compiled.set(config, doc);
       endpoints.push(...doc.endpoints);
       skipped.push(...doc.skipped);
+      for (const [endpoint, authenticator] of doc.auth) auth.set(endpoint, authenticator);
     }
-    const table = new RouteTable(revision, endpoints);
+    const table = new RouteTable(revision, endpoints, Date.now(), auth);
     cache.replace(runtime, compiled);
     return { table, skipped };
   } catch (err) {
@@ -182,18 +198,39 @@ function closeAll(endpoints: readonly Endpoint[]): void {
 interface CompiledDocument {
   readonly endpoints: readonly Endpoint[];
   readonly skipped: readonly SkippedRouter[];
+  /**
+   * Authenticators of the routers with `auth`. Reused with the document, so an unchanged router keeps
+   * its cached keys across reloads.
+   */
+  readonly auth: ReadonlyMap<Endpoint, RouterAuthenticator>;
 }
 
 function compileDocument(revision: string, config: McpConfig, runtime: TableRuntime): CompiledDocument {
   const endpoints: Endpoint[] = [];
   const skipped: SkippedRouter[] = [];
+  const auth = new Map<Endpoint, RouterAuthenticator>();
   try {
-    compileRouters(revision, config, runtime, endpoints, skipped);
+    compileRouters(revision, config, runtime, endpoints, skipped, auth);
   } catch (err) {
     closeAll(endpoints);
     throw err;
   }
-  return { endpoints, skipped };
+  return { endpoints, skipped, auth };
+}
+
+/** The router's authenticator, undefined without `auth`, or why the router cannot be served. */
+function compileAuth(router: Router, runtime: TableRuntime): RouterAuthenticator | undefined | { skip: string } {
+  const auth = router.auth;
+  if (auth === undefined) return undefined;
+  // Fail closed: a router that asks for client authentication is served only when it can be enforced.
+  if (auth.issuer === undefined) {
+    return { skip: `auth mode "${auth.mode}" needs an issuer (the gateway has no authorization server of its own), so the router is not served` };
+  }
+  if (auth.audience === undefined) return { skip: `auth mode "${auth.mode}" needs an audience, so the router is not served` };
+  return createResourceServer(
+    { issuer: auth.issuer, audience: auth.audience, jwksUri: auth.jwksUri, requiredScopes: auth.requiredScopes },
+    { guard: runtime.guard, log: runtime.log },
+  );
 }
 
 /** The Endpoint of one server or mcpServer of `config` on `router`, or why it cannot be served. */
@@ -216,25 +253,29 @@ function compileMember(
   );
 }
 
-function compileRouters(revision: string, config: McpConfig, runtime: TableRuntime, endpoints: Endpoint[], skipped: SkippedRouter[]): void {
+function compileRouters(
+  revision: string,
+  config: McpConfig,
+  runtime: TableRuntime,
+  endpoints: Endpoint[],
+  skipped: SkippedRouter[],
+  auths: Map<Endpoint, RouterAuthenticator>,
+): void {
   for (const router of config.routers ?? []) {
     const prefix = normalizePrefix(router.prefix);
-    if (router.auth !== undefined) {
-      // Fail closed: serving a router that asks for client authentication without enforcing it
-      // would expose what its author meant to protect.
-      skipped.push({
-        tenant: config.tenant,
-        config: config.name,
-        prefix,
-        reason: `auth mode "${router.auth.mode}" is not enforced by this gateway version, so the router is not served`,
-      });
+    const auth = compileAuth(router, runtime);
+    if (auth !== undefined && 'skip' in auth) {
+      skipped.push({ tenant: config.tenant, config: config.name, prefix, reason: auth.skip });
       continue;
     }
     const normalized = { ...router, prefix };
     if (router.server !== undefined) {
       const endpoint = compileMember(revision, config, normalized, router.server, runtime);
       if ('skip' in endpoint) skipped.push({ tenant: config.tenant, config: config.name, prefix, reason: endpoint.skip });
-      else endpoints.push(endpoint);
+      else {
+        endpoints.push(endpoint);
+        if (auth !== undefined) auths.set(endpoint, auth);
+      }
       continue;
     }
     const members: AggregateMember[] = [];
@@ -250,8 +291,7 @@ function compileRouters(revision: string, config: McpConfig, runtime: TableRunti
       }
       if (skip === undefined) {
         // Throws AggregateError on a name clash known at load under prefixMode never: the revision fails.
-        endpoints.push(
-          createAggregateEndpoint({
+        const aggregate = createAggregateEndpoint({
             prefix,
             tenant: config.tenant,
             configName: config.name,
@@ -262,8 +302,9 @@ function compileRouters(revision: string, config: McpConfig, runtime: TableRunti
             failureMode: router.failureMode ?? 'open',
             version: GATEWAY_VERSION,
             log: logOf(runtime),
-          }),
-        );
+          });
+        endpoints.push(aggregate);
+        if (auth !== undefined) auths.set(aggregate, auth);
         continue;
       }
     } catch (err) {
