@@ -17,6 +17,12 @@ function Footer({ noun, entry }: { noun: string; entry: EntryFormProps<unknown> 
   );
 }
 
+/** The `auth.mode` choices: none (no `auth` block) or OAuth 2.1. */
+export const ROUTER_AUTH_MODES: readonly (readonly [string, string])[] = [
+  ['', 'None'],
+  ['oauth2', 'OAuth 2.1 bearer tokens'],
+];
+
 export function RouterForm(props: EntryFormProps<RouterFormValues> & { serverNames: string[] }): JSX.Element {
   const v = props.values;
   const title = props.original === undefined ? undefined : `Router #${Number(props.original) + 1}`;
@@ -47,6 +53,39 @@ export function RouterForm(props: EntryFormProps<RouterFormValues> & { serverNam
           <input type="text" id="router-allow-origins" name="allowOrigins" value={v.allowOrigins} />
         </label>
       </div>
+      <fieldset id="router-auth" class="stack">
+        <legend>Client authentication</legend>
+        <label>
+          Mode <span class="muted">(OAuth 2.1: clients must send an access token of the issuer below)</span>
+          <select id="router-auth-mode" name="authMode">
+            {ROUTER_AUTH_MODES.map(([value, label]) => (
+              <option value={value} selected={value === v.authMode}>
+                {label as 'safe'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="row">
+          <label class="grow">
+            Issuer <span class="muted">(authorization server URL; without it the router is not served)</span>
+            <input type="text" inputmode="url" id="router-auth-issuer" name="authIssuer" value={v.authIssuer} placeholder="https://auth.example.com" />
+          </label>
+          <label class="grow">
+            Audience <span class="muted">(required with an issuer; usually the router's MCP URL)</span>
+            <input type="text" id="router-auth-audience" name="authAudience" value={v.authAudience} placeholder="https://mcp.example.com/acme/tickets/mcp" />
+          </label>
+        </div>
+        <div class="row">
+          <label class="grow">
+            JWKS URL <span class="muted">(optional; default: from the issuer's metadata)</span>
+            <input type="text" inputmode="url" id="router-auth-jwks-uri" name="authJwksUri" value={v.authJwksUri} />
+          </label>
+          <label class="grow">
+            Required scopes <span class="muted">(comma- or space-separated)</span>
+            <input type="text" id="router-auth-scopes" name="authScopes" value={v.authScopes} />
+          </label>
+        </div>
+      </fieldset>
       <Footer noun="router" entry={props} />
     </EntryEditor>
   );

@@ -99,6 +99,14 @@ export interface RouterFormValues {
   ssePrefix: string;
   /** Comma-separated origins; empty leaves CORS alone. */
   allowOrigins: string;
+  /** Client authentication: '' (none, no `auth` block) or 'oauth2'. */
+  authMode: string;
+  authIssuer: string;
+  authAudience: string;
+  /** Empty: the issuer's metadata names it. */
+  authJwksUri: string;
+  /** Scopes separated by commas or spaces. */
+  authScopes: string;
 }
 
 export interface ServerFormValues {
@@ -128,7 +136,15 @@ export interface UpstreamFormValues {
 
 /** The parts of a document the overview lists. */
 export interface ConfigDetail {
-  routers: { index: number; prefix: string; server: string; mcpUrl: string; sseUrl: string }[];
+  routers: {
+    index: number;
+    prefix: string;
+    server: string;
+    mcpUrl: string;
+    sseUrl: string;
+    /** The router's client authentication (`auth`), when it has one; `issuer` empty when none is set. */
+    auth?: { mode: string; issuer: string } | undefined;
+  }[];
   servers: { name: string; description: string; allowedTools: string[] | null }[];
   tools: { name: string; description: string; method: string; endpoint: string; args: number }[];
   upstreams: { name: string; type: string; target: string }[];

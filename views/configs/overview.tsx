@@ -93,6 +93,15 @@ export function ConfigOverview(props: ConfigOverviewProps): JSX.Element {
             {/* A div, not a p: a <form> (the delete button) closes an open <p>, pushing it onto its own line. */}
             <div class="router-head">
               <code safe>{r.prefix}</code> <span class="muted">→</span> <span safe>{r.server}</span>{' '}
+              {r.auth ? (
+                <>
+                  <span class="badge" data-testid="router-auth" safe>
+                    {r.auth.mode === 'oauth2' ? `OAuth 2.1 (${r.auth.issuer ? `issuer ${r.auth.issuer}` : 'no issuer: not served'})` : `auth: ${r.auth.mode}`}
+                  </span>{' '}
+                </>
+              ) : (
+                ''
+              )}
               <EntryActions
                 viewer={viewer}
                 config={config}

@@ -40,6 +40,50 @@ describe('config form edits', () => {
     }
   });
 
+  it('writes, edits and removes a router auth block, keeping comments and untouched routers byte for byte', async () => {
+    const text = await read('demo/users');
+    const values = routerValues(findRouter(text, 0));
+    expect(values.authMode).toBe('');
+    const withAuth = applyRouter(text, 0, {
+      ...values,
+      authMode: 'oauth2',
+      authIssuer: ' https://auth.example.com ',
+      authAudience: 'https://mcp.example.com/demo/users/mcp',
+      authJwksUri: '',
+      authScopes: 'tools:read, tools:call  admin',
+    });
+    const auth = (parseConfigText('configs/demo/users.yaml', withAuth).doc?.routers?.[0] as { auth?: unknown }).auth;
+    expect(auth).toEqual({
+      mode: 'oauth2',
+      issuer: 'https://auth.example.com',
+      audience: 'https://mcp.example.com/demo/users/mcp',
+      requiredScopes: ['tools:read', 'tools:call', 'admin'],
+    });
+    expect(withAuth).toContain('    auth:\n      mode: oauth2\n      issuer: https://auth.example.com\n');
+    expect(withAuth).toContain('requiredScopes: [tools:read, tools:call, admin]');
+    for (const comment of text.split('\n').filter((l) => l.trim().startsWith('#'))) expect(withAuth).toContain(comment);
+
+    // Saved as rendered: unchanged. A comment inside the block survives a change of another key.
+    const rendered = routerValues(findRouter(withAuth, 0));
+    expect(rendered.authScopes).toBe('tools:read tools:call admin');
+    expect(applyRouter(withAuth, 0, rendered)).toBe(withAuth);
+    const commented = withAuth.replace('      mode: oauth2\n', '      mode: oauth2 # MCP authorization\n');
+    const edited = applyRouter(commented, 0, { ...routerValues(findRouter(commented, 0)), authJwksUri: 'https://auth.example.com/jwks' });
+    expect(edited).toContain('      mode: oauth2 # MCP authorization\n');
+    expect(edited).toContain('      jwksUri: https://auth.example.com/jwks\n');
+
+    // None: the block goes, and the document is what it was.
+    expect(applyRouter(withAuth, 0, { ...rendered, authMode: '' })).toBe(text);
+    expect(() => applyRouter(text, 0, { ...values, authMode: 'basic' })).toThrow('authMode: must be none or oauth2');
+  });
+
+  it('shows the issuer of a router with auth in the overview detail', async () => {
+    const text = await read('acme/weather');
+    const out = applyRouter(text, 0, { ...routerValues(findRouter(text, 0)), authMode: 'oauth2', authIssuer: 'https://id.acme.test', authAudience: 'x' });
+    expect(configDetail(out, '').routers[0]?.auth).toEqual({ mode: 'oauth2', issuer: 'https://id.acme.test' });
+    expect(configDetail(text, '').routers[0]?.auth).toBeUndefined();
+  });
+
   it('renames a tool in every allowedTools list when the tool is renamed', async () => {
     const text = await read('demo/users');
     const out = applyTool(text, 'get_user', { ...toolValues(findTool(text, 'get_user')), name: 'fetch_user' });

@@ -412,7 +412,65 @@ export function routerValues(r: Plain | undefined): RouterFormValues {
     server: typeof r?.server === 'string' ? r.server : Array.isArray(r?.servers) ? (r.servers as unknown[]).map(str).join(', ') : '',
     ssePrefix: str(r?.ssePrefix),
     allowOrigins: Array.isArray(cors.allowOrigins) ? (cors.allowOrigins as unknown[]).map(str).join(', ') : '',
+    ...authValues(r?.auth),
   };
+}
+
+type AuthFormValues = Pick<RouterFormValues, 'authMode' | 'authIssuer' | 'authAudience' | 'authJwksUri' | 'authScopes'>;
+
+/** A router's `auth` block as the form shows it; no block is mode '' (none). */
+function authValues(auth: unknown): AuthFormValues {
+  if (auth === undefined || auth === null) return { authMode: '', authIssuer: '', authAudience: '', authJwksUri: '', authScopes: '' };
+  const a = (typeof auth === 'object' ? auth : {}) as Plain;
+  return {
+    authMode: str(a.mode) || 'oauth2',
+    authIssuer: str(a.issuer),
+    authAudience: str(a.audience),
+    authJwksUri: str(a.jwksUri),
+    authScopes: Array.isArray(a.requiredScopes) ? (a.requiredScopes as unknown[]).map(str).join(' ') : '',
+  };
+}
+
+/** Scopes as typed: separated by commas and/or whitespace. */
+const scopeList = (text: string): string[] => text.split(/[\s,]+/).filter((s) => s !== '');
+
+/**
+ * Writes the router's `auth` block from the form, or removes it (mode none). An existing block is edited
+ * key by key, so unchanged keys keep their nodes and comments; the gateway validator judges the values
+ * (an issuer without an audience, a URL that is not one).
+ */
+function applyAuth(doc: Doc, map: YAMLMap, v: RouterFormValues): void {
+  const mode = v.authMode.trim();
+  if (mode === '') {
+    // `auth:` with no value is no block either; it is left as written.
+    const current = map.get('auth', true);
+    if (current !== undefined && !(isScalar(current) && current.value === null)) map.delete('auth');
+    return;
+  }
+  if (mode !== 'oauth2') throw fieldError('authMode', 'must be none or oauth2');
+  const scopes = scopeList(v.authScopes);
+  const current = map.get('auth', true);
+  if (!isMap(current)) {
+    const wanted: Plain = { mode };
+    for (const [key, value] of [
+      ['issuer', v.authIssuer],
+      ['audience', v.authAudience],
+      ['jwksUri', v.authJwksUri],
+    ] as const) {
+      if (value.trim() !== '') wanted[key] = value.trim();
+    }
+    if (scopes.length > 0) wanted.requiredScopes = scopes;
+    map.set('auth', createNode(doc, wanted));
+    return;
+  }
+  const now = (current.toJSON() ?? {}) as Plain;
+  setField(doc, current, 'mode', mode);
+  setField(doc, current, 'issuer', opt(v.authIssuer.trim()));
+  setField(doc, current, 'audience', opt(v.authAudience.trim()));
+  setField(doc, current, 'jwksUri', opt(v.authJwksUri.trim()));
+  // An empty list written as such stays (the form shows it as no scopes, as it shows no list).
+  const keepEmpty = scopes.length === 0 && Array.isArray(now.requiredScopes) && now.requiredScopes.length === 0;
+  setField(doc, current, 'requiredScopes', scopes.length > 0 || keepEmpty ? scopes : undefined);
 }
 
 export function findRouter(text: string, index: number): Plain {
@@ -445,6 +503,7 @@ export function applyRouter(text: string, index: number | null, v: RouterFormVal
     setField(doc, cors, 'allowOrigins', undefined);
     if (cors.items.length === 0) map.delete('cors');
   }
+  applyAuth(doc, map, v);
   return print(doc);
 }
 
@@ -610,7 +669,15 @@ export function configDetail(text: string, gatewayBase: string): ConfigDetail {
   return {
     routers: items('routers').map((r, index) => {
       const prefix = str(r.prefix).replace(/\/+$/, '');
-      return { index, prefix: str(r.prefix), server: routerValues(r).server, mcpUrl: `${base}${prefix}/mcp`, sseUrl: `${base}${prefix}/sse` };
+      const auth = r.auth === undefined || r.auth === null ? undefined : authValues(r.auth);
+      return {
+        index,
+        prefix: str(r.prefix),
+        server: routerValues(r).server,
+        mcpUrl: `${base}${prefix}/mcp`,
+        sseUrl: `${base}${prefix}/sse`,
+        auth: auth ? { mode: auth.authMode, issuer: auth.authIssuer } : undefined,
+      };
     }),
     servers: items('servers').map((s) => ({
       name: str(s.name),

@@ -230,6 +230,52 @@ describe('config pages', () => {
     expect(await fx.tip()).toBe(tip);
   });
 
+  it('sets, refuses and clears a router auth block with the router form', async () => {
+    const before = (await fx.file(USERS))!;
+    const form = await (await get('/configs/demo/users/routers/1')).text();
+    expect(form).toContain('<legend>Client authentication</legend>');
+    expect(form).toContain('<option value="oauth2">OAuth 2.1 bearer tokens</option>');
+    const rendered = formFields(form, 'router-form');
+    expect(rendered.authMode).toBe('');
+    const oauth = {
+      ...rendered,
+      authMode: 'oauth2',
+      authIssuer: 'https://auth.example.com',
+      authAudience: 'https://mcp.example.com/demo/users-behind-proxy/mcp',
+      authScopes: 'users:read, users:admin',
+    };
+
+    // An issuer without an audience: the validator's message at the form, nothing committed.
+    const tip = await fx.tip();
+    const refused = await post('/configs/demo/users/routers/1', { ...oauth, authAudience: '' });
+    const html = await refused.text();
+    expect(refused.status).toBe(400);
+    expect(html).toContain('id="issues"');
+    expect(html).toContain('routers[1].auth.audience');
+    expect(html).toContain('required with issuer');
+    expect(html).toContain('value="https://auth.example.com"');
+    expect(await fx.tip()).toBe(tip);
+
+    const res = await post('/configs/demo/users/routers/1', oauth);
+    expect(res.status).toBe(200);
+    const withAuth = (await fx.file(USERS))!;
+    expect(withAuth).toBe(
+      before.replace(
+        '    ssePrefix: /gateway\n',
+        '    ssePrefix: /gateway\n    auth:\n      mode: oauth2\n      issuer: https://auth.example.com\n' +
+          '      audience: https://mcp.example.com/demo/users-behind-proxy/mcp\n      requiredScopes: [users:read, users:admin]\n',
+      ),
+    );
+    const overview = await (await get('/configs/demo/users')).text();
+    expect(overview).toContain('OAuth 2.1 (issuer https://auth.example.com)');
+    const again = formFields(await (await get('/configs/demo/users/routers/1')).text(), 'router-form');
+    expect(again).toMatchObject({ authMode: 'oauth2', authAudience: 'https://mcp.example.com/demo/users-behind-proxy/mcp', authScopes: 'users:read users:admin' });
+
+    const cleared = await post('/configs/demo/users/routers/1', { ...again, authMode: '' });
+    expect(cleared.status).toBe(200);
+    expect(await fx.file(USERS)).toBe(before);
+  });
+
   it('answers 400 with the line number and keeps the text when the YAML does not parse', async () => {
     const { text, base } = await yamlOf('demo', 'users');
     const broken = text.replace('routers:\n', 'routers:\n  - [unclosed\n');
