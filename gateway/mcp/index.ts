@@ -144,11 +144,10 @@ export class McpTransport {
       session.endpoint = endpoint;
       if (endpoint.listHash === session.listHash) continue;
       session.listHash = endpoint.listHash;
-      const stream = session.stream;
-      if (stream === undefined || stream.closed || !session.initialized) continue;
-      const streamable = session.transport === 'streamable';
-      if (endpoint.capabilities.tools !== undefined) stream.message(TOOLS_CHANGED, streamable ? session.nextEventId() : undefined);
-      if (endpoint.capabilities.prompts !== undefined) stream.message(PROMPTS_CHANGED, streamable ? session.nextEventId() : undefined);
+      if (!session.initialized) continue;
+      // Streamable: kept for a Last-Event-ID resume while the client's GET stream is down.
+      if (endpoint.capabilities.tools !== undefined) session.sendOnStream(TOOLS_CHANGED, true);
+      if (endpoint.capabilities.prompts !== undefined) session.sendOnStream(PROMPTS_CHANGED, true);
     }
   }
 

@@ -109,7 +109,7 @@ describe('mcp session lifecycle', () => {
     transport.onTableSwap(() => ({ ...endpoint, listHash: 'changed' }));
     const event = await reader.next();
     expect(JSON.parse(event.data).method).toBe('notifications/tools/list_changed');
-    expect(event.id).toBe('1');
+    expect(event.id).toBe('0-1');
     expect(transport.counts().streamable).toBe(1);
     controller.abort();
   });

@@ -6,6 +6,7 @@
 import type { ClientCapabilities, Implementation, LoggingLevel } from '@modelcontextprotocol/sdk/spec.types.js';
 import { type CallContext, type ClientSession, type Endpoint, McpMethodError, type RequestView } from '../routing/endpoint.ts';
 import { INTERNAL_ERROR, type JsonRpcId, METHOD_NOT_FOUND, notificationBody } from './jsonrpc.ts';
+import { EventLog, GET_STREAM, ResumableStream } from './resume.ts';
 import type { SseStream } from './sse-writer.ts';
 
 export type TransportKind = 'streamable' | 'sse';
@@ -207,7 +208,15 @@ export class Session implements ClientSession {
   /** The endpoint's listHash the client last heard about; a different one triggers list_changed. */
   listHash: string;
   closed = false;
-  private eventSeq = 0;
+  /**
+   * Streamable: the kept SSE events for `Last-Event-ID` resumes, created on the first SSE-delivered
+   * message (resume.ts); dropped when the session ends.
+   */
+  events: EventLog | undefined;
+  /** Streamable: a GET stream was opened once; GET-stream notifications are then kept while it is down. */
+  getOpened = false;
+  private getSeq = 0;
+  private postStreams = 0;
   /** Created on first read of `ended`: sessions no Endpoint tracks never allocate it. */
   private endedController: AbortController | undefined;
   /** Server→client requests awaiting the client's answer, by the id we gave them. */
@@ -229,9 +238,24 @@ export class Session implements ClientSession {
     this.lastActive = now;
   }
 
-  /** SSE event id, unique across the session's streams (spec: Resumability). */
-  nextEventId(): string {
-    return String(++this.eventSeq);
+  /**
+   * Writes one message on the session's own stream. Streamable: with the id `0-<seq>`, kept in the
+   * event log; `keepIfDown` keeps it (for a resume) even while no GET connection is open, provided the
+   * client opened one before. True when written (or kept).
+   */
+  sendOnStream(json: string, keepIfDown: boolean): boolean {
+    const stream = this.stream;
+    const live = stream !== undefined && !stream.closed;
+    if (this.transport !== 'streamable') return live && stream.message(json);
+    if (!live && !(keepIfDown && this.getOpened)) return false;
+    const seq = ++this.getSeq;
+    (this.events ??= new EventLog()).record(GET_STREAM, seq, json);
+    return live ? stream.message(json, `${GET_STREAM}-${seq}`) : true;
+  }
+
+  /** Streamable: a new logical stream for a POST answered with SSE, writing to `conn`. */
+  postStream(conn: SseStream): ResumableStream {
+    return new ResumableStream(++this.postStreams, (this.events ??= new EventLog()), conn);
   }
 
   /** Has an open stream or a call in flight: never idle. */
@@ -278,7 +302,7 @@ export class Session implements ClientSession {
       const onAbort = (): void => {
         if (!settle()) return;
         // Tell the client to stop (spec: Cancellation applies in both directions).
-        this.deliver(notificationBody('notifications/cancelled', { requestId: id, reason: 'cancelled by the server' }), opts?.relatedRequestId);
+        this.deliver(notificationBody('notifications/cancelled', { requestId: id, reason: 'cancelled by the server' }), opts?.relatedRequestId, true);
         reject(new McpMethodError(INTERNAL_ERROR, `${method} cancelled`));
       };
       const settle = (): boolean => {
@@ -298,13 +322,13 @@ export class Session implements ClientSession {
         },
       };
       pending.set(id, entry);
-      if (!this.deliver(json, opts?.relatedRequestId)) {
+      if (!this.deliver(json, opts?.relatedRequestId, false)) {
         entry.reject(new McpMethodError(INTERNAL_ERROR, `no open stream to send ${method} to the client on`));
         return;
       }
       timer = setTimeout(() => {
         if (!settle()) return;
-        this.deliver(notificationBody('notifications/cancelled', { requestId: id, reason: 'timed out' }), opts?.relatedRequestId);
+        this.deliver(notificationBody('notifications/cancelled', { requestId: id, reason: 'timed out' }), opts?.relatedRequestId, true);
         reject(new McpMethodError(INTERNAL_ERROR, `the client did not answer ${method} within ${this.clientRequestTimeoutMs} ms`));
       }, this.clientRequestTimeoutMs);
       timer.unref?.();
@@ -315,7 +339,7 @@ export class Session implements ClientSession {
   /** Sends a notification on the best stream (ClientSession); dropped when no stream is open. */
   notify(method: string, params?: Record<string, unknown>, opts?: { relatedRequestId?: string | number }): void {
     if (this.closed) return;
-    this.deliver(notificationBody(method, params), opts?.relatedRequestId);
+    this.deliver(notificationBody(method, params), opts?.relatedRequestId, true);
   }
 
   /**
@@ -355,6 +379,7 @@ export class Session implements ClientSession {
    * waiting, and tells the Endpoint so it releases per-session upstream state.
    */
   terminate(reason: string): void {
+    this.events = undefined;
     this.endedController?.abort();
     const pending = this.pending;
     if (pending !== undefined && pending.size > 0) {
@@ -372,16 +397,15 @@ export class Session implements ClientSession {
 
   /**
    * Writes one message on the stream of `related` when it is answered by a stream, else on the
-   * session's own stream. False when no stream took it.
+   * session's own stream. False when no stream took it. `keepIfDown`: see sendOnStream (notifications
+   * yes; requests no, they fail at once rather than wait for a resume).
    */
-  private deliver(json: string, related: string | number | undefined): boolean {
+  private deliver(json: string, related: string | number | undefined, keepIfDown: boolean): boolean {
     if (related !== undefined) {
       const sink = this.calls.get(related)?.sink;
       if (sink !== undefined && sink(json) !== false) return true;
     }
-    const stream = this.stream;
-    if (stream === undefined || stream.closed) return false;
-    return stream.message(json, this.transport === 'streamable' ? this.nextEventId() : undefined);
+    return this.sendOnStream(json, keepIfDown);
   }
 }
 

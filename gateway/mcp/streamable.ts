@@ -5,8 +5,14 @@
  *   the fastest path, and allowed by the spec. An SSE answer is used only when the request asked for
  *   progress (`_meta.progressToken`) and the client accepts text/event-stream, or when it accepts
  *   nothing but text/event-stream. Notifications and responses get 202 with no body.
- * - GET opens the session's one server→client stream (list_changed notifications). Events carry ids,
- *   but nothing is replayed on `Last-Event-ID` (resumability is a MAY; we keep no event log).
+ * - GET opens the session's one server→client stream (list_changed notifications).
+ * - Resumability (resume.ts): every SSE event carries the id `<stream>-<seq>` (stream 0 is the GET
+ *   stream, 1, 2, … the SSE-answered POSTs) and the session keeps the last ones per stream. A GET with
+ *   `Last-Event-ID` replays the kept events after that id from that stream only: for the GET stream it
+ *   then goes on as the GET stream (replacing a connection still open); for a POST stream whose answer
+ *   is still to come it takes the stream over and ends after the answer, else it ends after the replay.
+ *   A malformed id answers 400; an id of an unknown or no longer kept POST stream opens a plain GET
+ *   stream; evicted events are lost (the replay starts at the oldest kept one).
  * - DELETE ends the session.
  */
 import type { Endpoint } from '../routing/endpoint.ts';
@@ -38,6 +44,7 @@ import {
   SESSION_NOT_FOUND,
 } from './jsonrpc.ts';
 import { allowsBatch, isSupportedVersion, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol.ts';
+import { GET_STREAM, parseEventId } from './resume.ts';
 import { Session } from './session.ts';
 import { SSE_HEADERS, SseStream } from './sse-writer.ts';
 
@@ -104,8 +111,30 @@ export class StreamableTransport {
     }
     const session = this.session(req, req.headers.get('mcp-session-id'), endpoint, cors, principal);
     if (session instanceof Response) return session;
-    if (session.stream !== undefined && !session.stream.closed) {
-      return rpcError(409, SERVER_ERROR, 'Conflict: Only one SSE stream is allowed per session', cors);
+    const lastEventId = req.headers.get('last-event-id');
+    const resume = lastEventId === null ? undefined : parseEventId(lastEventId.trim());
+    if (lastEventId !== null && resume === undefined) {
+      return rpcError(400, SERVER_ERROR, `Bad Request: malformed Last-Event-ID: ${clip(lastEventId)}`, cors);
+    }
+    if (resume !== undefined && resume.stream !== GET_STREAM) {
+      const log = session.events;
+      const open = log?.open.get(resume.stream);
+      const replay = log?.after(resume.stream, resume.seq) ?? [];
+      if (open !== undefined || replay.length > 0) {
+        const conn = new SseStream(this.core.hub);
+        for (const [id, json] of replay) conn.message(json, id);
+        if (open !== undefined) open.attach(conn);
+        else conn.close();
+        return new Response(conn.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
+      }
+      // A POST stream we know nothing (more) about: a plain GET stream.
+    }
+    const current = session.stream;
+    if (current !== undefined && !current.closed) {
+      // A resume of the GET stream means the client lost it, whatever we think: take it over.
+      if (resume?.stream !== GET_STREAM) return rpcError(409, SERVER_ERROR, 'Conflict: Only one SSE stream is allowed per session', cors);
+      session.stream = undefined;
+      current.close();
     }
     const stream = new SseStream(this.core.hub, (s) => {
       if (session.stream === s) {
@@ -113,7 +142,11 @@ export class StreamableTransport {
         session.lastActive = this.core.now();
       }
     });
+    if (resume?.stream === GET_STREAM) {
+      for (const [id, json] of session.events?.after(GET_STREAM, resume.seq) ?? []) stream.message(json, id);
+    }
     session.stream = stream;
+    session.getOpened = true;
     return new Response(stream.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
   }
 
@@ -244,12 +277,14 @@ export class StreamableTransport {
     cors: CorsHeaders,
   ): Response {
     const { dispatcher, hub } = this.core;
-    const stream = new SseStream(hub);
-    const sink = (json: string): boolean => stream.message(json);
+    const conn = new SseStream(hub);
+    // Its messages carry ids and are kept for a Last-Event-ID resume (resume.ts).
+    const stream = session.postStream(conn);
+    const sink = (json: string): boolean => stream.send(json);
     let pending = requests.length;
     const done = (body: string | undefined): void => {
-      if (body !== undefined) stream.message(body);
-      if (--pending === 0) stream.close();
+      if (body !== undefined) stream.send(body);
+      if (--pending === 0) stream.end();
     };
     for (let i = 0; i < items.length; i++) {
       const kind = kinds[i];
@@ -257,7 +292,7 @@ export class StreamableTransport {
       else if (kind === 'notification') dispatcher.notification(items[i] as JsonRpcNotification, session);
       else session.respond(items[i] as { id?: unknown });
     }
-    return new Response(stream.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
+    return new Response(conn.body, { status: 200, headers: headers(SSE_HEADERS, cors) });
   }
 }
 
