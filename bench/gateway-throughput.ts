@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Socket, Subprocess } from 'bun';
 import { HttpConnection, postJson } from './lib/http-load.ts';
+import { BenchRun, positiveFlag } from './lib/bench-run.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const BUN = process.execPath;
@@ -51,20 +52,11 @@ const { values: flags } = parseArgs({
   },
 });
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`gateway-throughput: --${name} must be a positive number (got ${JSON.stringify(raw)})`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const QUICK = flags.quick === true;
-const ROUNDS = Math.round(positive('rounds', flags.rounds, QUICK ? 2 : 6));
-const SECONDS = positive('seconds', flags.seconds, QUICK ? 1 : 12);
-const SESSIONS = Math.round(positive('sessions', flags.sessions, QUICK ? 1000 : 10_000));
+const ROUNDS = Math.round(positiveFlag('gateway-throughput', 'rounds', flags.rounds, QUICK ? 2 : 6));
+const SECONDS = positiveFlag('gateway-throughput', 'seconds', flags.seconds, QUICK ? 1 : 12);
+const SESSIONS = Math.round(positiveFlag('gateway-throughput', 'sessions', flags.sessions, QUICK ? 1000 : 10_000));
 const ROUND_MS = (SECONDS * 1000) / ROUNDS;
 if (flags.client !== 'socket' && flags.client !== 'fetch') {
   console.error(`gateway-throughput: --client must be socket or fetch (got ${JSON.stringify(flags.client)})`);
@@ -99,41 +91,10 @@ const WATCHDOG_MS = 2 * (SECONDS * 1000 * 1.5 * 2 + WARMUP_MS * 2) + 180_000;
 // ---------------------------------------------------------------------------------------------------
 // Child processes
 
-const children: Subprocess[] = [];
-/** Run once at the end, whatever happened (temp dirs). */
-const cleanups: (() => void)[] = [];
-/** Set once the bench is shutting down, so children exiting is no longer news. */
-let stopping = false;
-
-function killChildren(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-
-function runCleanups(): void {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-}
-
-process.on('exit', () => {
-  killChildren();
-  runCleanups();
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => process.exit(130));
-}
-const watchdog = setTimeout(() => {
-  console.error(`gateway-throughput: still running after ${Math.round(WATCHDOG_MS / 1000)} s; giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
+const bench = new BenchRun('gateway-throughput', WATCHDOG_MS);
 
 function spawn(name: string, cmd: string[], env: Record<string, string> = {}): Subprocess<'ignore', 'pipe', 'inherit'> {
-  const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' });
-  children.push(proc);
-  void proc.exited.then((code) => {
-    if (!stopping) console.error(`gateway-throughput: ${name} exited early (code ${code})`);
-  });
-  return proc;
+  return bench.track(name, Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' }));
 }
 
 /** Reads stdout until a JSON line with a `url` appears, then keeps draining it in the background. */
@@ -527,7 +488,7 @@ async function main(): Promise<void> {
 
   // The gateway keeps a PID file in its data dir; a temp dir keeps it out of the checkout.
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  bench.cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = freePort();
   const gatewayProc = spawn(
     'gateway',
@@ -646,19 +607,4 @@ async function main(): Promise<void> {
   console.log(`  gateway RSS after closing: ${fmt(await rssMb(gatewayProc.pid), 1)} MB`);
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  console.error(`gateway-throughput: ${err instanceof Error ? err.message : String(err)}`);
-  exitCode = 1;
-} finally {
-  stopping = true;
-  clearTimeout(watchdog);
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  const grace = setTimeout(killChildren, 5000);
-  await Promise.all(children.map((c) => c.exited));
-  clearTimeout(grace);
-  runCleanups();
-}
-process.exit(exitCode);
+await bench.run(main);

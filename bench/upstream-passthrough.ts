@@ -21,6 +21,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Subprocess } from 'bun';
 import { EVERYTHING_BIN, freePort } from '../test/fixtures/upstreams/everything.ts';
+import { BenchRun, positiveFlag } from './lib/bench-run.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const BUN = process.execPath;
@@ -36,47 +37,17 @@ const { values: flags } = parseArgs({
   },
 });
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`upstream-passthrough: --${name} must be a positive number (got ${JSON.stringify(raw)})`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const QUICK = flags.quick === true;
-const ROUNDS = Math.round(positive('rounds', flags.rounds, QUICK ? 2 : 6));
-const SECONDS = positive('seconds', flags.seconds, QUICK ? 1 : 12);
-const CONCURRENCY = Math.round(positive('concurrency', flags.concurrency, 16));
+const ROUNDS = Math.round(positiveFlag('upstream-passthrough', 'rounds', flags.rounds, QUICK ? 2 : 6));
+const SECONDS = positiveFlag('upstream-passthrough', 'seconds', flags.seconds, QUICK ? 1 : 12);
+const CONCURRENCY = Math.round(positiveFlag('upstream-passthrough', 'concurrency', flags.concurrency, 16));
 const ROUND_MS = (SECONDS * 1000) / ROUNDS;
 
-const children: Subprocess[] = [];
-const cleanups: (() => void)[] = [];
-let stopping = false;
-
-function killChildren(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-process.on('exit', () => {
-  killChildren();
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-const watchdog = setTimeout(() => {
-  console.error(`upstream-passthrough: still running after ${WATCHDOG_MS / 1000} s; giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
+const bench = new BenchRun('upstream-passthrough', WATCHDOG_MS);
 
 function spawn(name: string, cmd: string[], env: Record<string, string>, stderr: 'inherit' | 'ignore' = 'inherit'): Subprocess {
-  const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'ignore', stderr });
-  children.push(proc);
-  void proc.exited.then((code) => {
-    if (!stopping) console.error(`upstream-passthrough: ${name} exited early (code ${code})`);
-  });
-  return proc;
+  return bench.track(name, Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'ignore', stderr }));
 }
 
 /** Polls `url` until it answers 2xx (or anything, with `anyStatus`). */
@@ -153,7 +124,7 @@ async function main(): Promise<void> {
   await waitUntilUp('server-everything', upstreamUrl, everything, true);
 
   const dir = mkdtempSync(join(tmpdir(), 'bench-upstream-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  bench.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'configs', 'bench'), { recursive: true });
   const doc = {
     name: 'upstream',
@@ -213,18 +184,4 @@ async function main(): Promise<void> {
   if (sides.some((s) => s.errors > 0)) throw new Error('calls failed during the measurement');
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  console.error(`upstream-passthrough: ${err instanceof Error ? err.message : String(err)}`);
-  exitCode = 1;
-} finally {
-  stopping = true;
-  clearTimeout(watchdog);
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  const grace = setTimeout(killChildren, 5000);
-  await Promise.all(children.map((c) => c.exited));
-  clearTimeout(grace);
-}
-process.exit(exitCode);
+await bench.run(main);
