@@ -11,7 +11,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { closest } from '../gateway/config/issues.ts';
 import { compileChecker, show } from '../gateway/config/load.ts';
-import { nonEmpty, readSettingsFile } from '../gateway/config/settings-file.ts';
+import { applyOptions, nonEmpty, readSettingsFile, type SettingOption } from '../gateway/config/settings-file.ts';
 import { Duration } from '../gateway/config/schema.ts';
 import { redactUrl } from '../gateway/config/sources/source.ts';
 import { TrustedProxies } from './modules/auth/client-ip.ts';
@@ -103,12 +103,7 @@ export function defaultSettings(): AdminSettings {
 }
 
 /** A setting reachable from the environment and/or a flag: how to parse its text and where it goes. */
-interface Option {
-  env?: string;
-  flag?: string;
-  /** Parses the text; returns an error message (without the value for secrets) on failure. */
-  apply: (s: AdminSettings, text: string) => string | undefined;
-}
+type Option = SettingOption<AdminSettings>;
 
 const str =
   (set: (s: AdminSettings, v: string) => void, pattern?: RegExp, what?: string) =>
@@ -227,23 +222,9 @@ export function loadSettings(input: SettingsInput): { settings: AdminSettings; i
   if (settingsFile !== undefined) settings = readSettingsFile(settingsFile, AdminSettings, settingsChecker, issues, secretPathsOf) ?? settings;
   if (settings.publicOrigin !== undefined) settings.publicOrigin = originOf(settings.publicOrigin) ?? settings.publicOrigin;
 
-  for (const option of OPTIONS) {
-    if (!option.env) continue;
-    const text = input.env[option.env];
-    // An empty variable counts as unset, as shells and compose files produce them freely.
-    if (text === undefined || text === '') continue;
-    const problem = option.apply(settings, text);
-    if (problem) issues.push(`${option.env}: ${problem}`);
-  }
+  applyOptions(OPTIONS, settings, input.env, flags, issues);
   // ADMIN_GATEWAYS from a flag would drop the environment's shared secret; apply it again.
   const gatewaysFlag = flags.get('--gateways');
-  for (const option of OPTIONS) {
-    if (!option.flag) continue;
-    const text = flags.get(option.flag);
-    if (text === undefined) continue;
-    const problem = option.apply(settings, text);
-    if (problem) issues.push(`${option.flag}: ${problem}`);
-  }
   const sharedSecret = input.env.ADMIN_GATEWAY_WEBHOOK_SECRET;
   if (gatewaysFlag !== undefined && sharedSecret) {
     settings.gateways = settings.gateways.map((g) => (g.webhookSecret === undefined ? { ...g, webhookSecret: sharedSecret } : g));

@@ -15,6 +15,39 @@ export function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** A setting that an environment variable and/or a command-line flag can set. */
+export interface SettingOption<S> {
+  env?: string;
+  flag?: string;
+  /** Parses the text into `s`; returns an error message (without the value for secrets) on failure. */
+  apply: (s: S, text: string) => string | undefined;
+}
+
+/** Applies the environment layer, then the flag layer, on parsed values; each problem names its variable or flag. */
+export function applyOptions<S>(
+  options: readonly SettingOption<S>[],
+  settings: S,
+  env: Readonly<Record<string, string | undefined>>,
+  flags: ReadonlyMap<string, string>,
+  issues: string[],
+): void {
+  for (const option of options) {
+    if (!option.env) continue;
+    const text = env[option.env];
+    // An empty variable counts as unset, as shells and compose files produce them freely.
+    if (text === undefined || text === '') continue;
+    const problem = option.apply(settings, text);
+    if (problem) issues.push(`${option.env}: ${problem}`);
+  }
+  for (const option of options) {
+    if (!option.flag) continue;
+    const text = flags.get(option.flag);
+    if (text === undefined) continue;
+    const problem = option.apply(settings, text);
+    if (problem) issues.push(`${option.flag}: ${problem}`);
+  }
+}
+
 /**
  * Reads and validates a settings file; returns the settings with defaults applied, or undefined after
  * pushing its issues. `secretPaths` gets the parsed value, since list entries (`gateways[2].webhookSecret`)

@@ -9,7 +9,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { closest } from './issues.ts';
 import { compileChecker, show } from './load.ts';
-import { nonEmpty, readSettingsFile } from './settings-file.ts';
+import { applyOptions, nonEmpty, readSettingsFile, type SettingOption } from './settings-file.ts';
 import { GatewaySettings } from './schema.ts';
 
 /** Inputs of `loadSettings`: arguments after the script name, the environment, and a default settings file. */
@@ -32,11 +32,8 @@ export function defaultSettings(): GatewaySettings {
 }
 
 /** A setting reachable from the environment or a flag: how to parse its text and where it goes. */
-interface Option {
-  env?: string;
+interface Option extends SettingOption<GatewaySettings> {
   flag: string;
-  /** Parses the text; returns an error message (without the value when `secret`) on failure. */
-  apply: (s: GatewaySettings, text: string) => string | undefined;
   boolean?: boolean;
 }
 
@@ -148,20 +145,7 @@ export function loadSettings(input: SettingsInput): { settings: GatewaySettings;
   const settingsFile = flags.get(SETTINGS_FLAG) ?? nonEmpty(input.env[SETTINGS_ENV]) ?? input.file;
   if (settingsFile !== undefined) settings = readSettingsFile(settingsFile, GatewaySettings, settingsChecker, issues, () => SECRET_PATHS) ?? settings;
 
-  for (const option of OPTIONS) {
-    if (!option.env) continue;
-    const text = input.env[option.env];
-    // An empty variable counts as unset, as shells and compose files produce them freely.
-    if (text === undefined || text === '') continue;
-    const problem = option.apply(settings, text);
-    if (problem) issues.push(`${option.env}: ${problem}`);
-  }
-  for (const option of OPTIONS) {
-    const text = flags.get(option.flag);
-    if (text === undefined) continue;
-    const problem = option.apply(settings, text);
-    if (problem) issues.push(`${option.flag}: ${problem}`);
-  }
+  applyOptions(OPTIONS, settings, input.env, flags, issues);
   return { settings, issues };
 }
 
