@@ -10,10 +10,11 @@
  * `/swagger/json`. One strict CSP then covers every response.
  */
 import { swagger } from '@elysiajs/swagger';
-import { Elysia, ValidationError } from 'elysia';
+import { Elysia } from 'elysia';
 import pkg from '../package.json' with { type: 'json' };
 import { type AdminContext, type AdminDeps, createContext } from './context.ts';
-import { AdminError, type AdminErrorCode, ERROR_STATUS } from './errors.ts';
+import { describeError } from './error-map.ts';
+import { type AdminErrorCode, ERROR_STATUS } from './errors.ts';
 import { NoQuery } from './model.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { consoleRoutes } from './modules/console/index.ts';
@@ -29,7 +30,6 @@ import { tenantsRoutes } from './modules/tenants/index.ts';
 import { tokensRoutes } from './modules/tokens/index.ts';
 import { usersRoutes } from './modules/users/index.ts';
 import { trustedOrigins } from './settings.ts';
-import { StoreError } from './store/types.ts';
 import type { Viewer } from '../views/layout.tsx';
 
 export const VERSION: string = pkg.version;
@@ -51,44 +51,11 @@ function errorResponse(code: AdminErrorCode, message: string, extra: Record<stri
   return Response.json({ error: { code, message, ...extra } }, { status: ERROR_STATUS[code], headers });
 }
 
-/** `/body/tenantIds/0` in `body` → `body.tenantIds[0]`. */
-function fieldPath(where: string, pointer: string): string {
-  let out = where;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(key) ? `[${key}]` : `.${key}`;
-  }
-  return out;
-}
-
 /** Maps anything thrown by a route to the JSON error body; the only place statuses are chosen. */
 function mapError(code: string | number, error: unknown, request: Request): Response {
-  if (error instanceof AdminError) {
-    const headers: Record<string, string> = error.retryAfter !== undefined ? { 'retry-after': String(error.retryAfter) } : {};
-    return errorResponse(error.code, error.message, error.path !== undefined ? { path: error.path } : {}, headers);
-  }
-  if (error instanceof ValidationError) {
-    if (error.type === 'response') {
-      console.error(`admin: response of ${request.method} ${new URL(request.url).pathname} does not match its schema: ${error.message}`);
-      return errorResponse('internal', 'internal error');
-    }
-    const first = error.all[0] as { path?: string; message?: string; schema?: { anyOf?: { type?: unknown; format?: unknown }[] } } | undefined;
-    const path = fieldPath(error.type, first?.path ?? '');
-    // TypeBox's `message` never quotes the value (which may be a password); a union says little alone.
-    // (Elysia accepts query numbers as `{ type: string, format: integer } | integer`.)
-    const kinds = first?.schema?.anyOf?.map((s) => s.format ?? s.type).filter((k): k is string => typeof k === 'string');
-    const message = kinds?.length ? `Expected ${[...new Set(kinds)].join(' or ')}` : (first?.message ?? 'invalid value');
-    return errorResponse('validation', `${path}: ${message}`, { path });
-  }
-  if (code === 'PARSE') return errorResponse('validation', 'body: malformed request body', { path: 'body' });
-  if (code === 'NOT_FOUND') return errorResponse('not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
-  if (error instanceof StoreError && error.code === 'conflict') return errorResponse('conflict', error.message);
-  if (error instanceof StoreError) {
-    console.error(`admin: data store: ${error.message}`);
-    return errorResponse('internal', 'data store unavailable');
-  }
-  console.error('admin: unexpected error', error);
-  return errorResponse('internal', 'internal error');
+  const e = describeError(code, error, request);
+  const headers: Record<string, string> = e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {};
+  return errorResponse(e.code, e.message, e.path !== undefined ? { path: e.path } : {}, headers);
 }
 
 const API_PATHS = ['/api', '/swagger', '/health_check'];

@@ -7,10 +7,10 @@
  * `HX-Request-Type: partial`; htmx 4 sends `full` for body swaps and history restores, which need the
  * whole page). htmx 4 swaps 4xx/5xx answers too, so an error fragment lands where the result would have.
  */
-import { Elysia, ValidationError } from 'elysia';
+import { Elysia } from 'elysia';
 import type { AdminContext } from '../../context.ts';
+import { describeError } from '../../error-map.ts';
 import { AdminError, ERROR_STATUS } from '../../errors.ts';
-import { StoreError } from '../../store/types.ts';
 import { ErrorBox } from '../../../views/components.tsx';
 import { Layout, type NavKey, type Viewer } from '../../../views/layout.tsx';
 import type { Principal } from '../auth/authorize.ts';
@@ -86,28 +86,10 @@ export async function consoleError(error: unknown, code: string | number, reques
     if (request.headers.get('hx-request') === 'true') return new Response(null, { status: 401, headers: { 'hx-redirect': login } });
     return new Response(null, { status: 303, headers: { location: login, 'cache-control': 'no-store' } });
   }
-  let status = 500;
-  let message = 'internal error';
-  if (error instanceof AdminError) {
-    status = ERROR_STATUS[error.code] ?? 500;
-    message = error.message;
-  } else if (error instanceof ValidationError) {
-    status = 400;
-    const first = error.all[0] as { path?: string; message?: string } | undefined;
-    message = `${(first?.path ?? '').replace(/^\//, '').replace(/\//g, '.') || 'input'}: ${first?.message ?? 'invalid value'}`;
-  } else if (code === 'PARSE') {
-    status = 400;
-    message = 'malformed form data';
-  } else if (code === 'NOT_FOUND') {
-    status = 404;
-    message = `no page at ${new URL(request.url).pathname}`;
-  } else if (error instanceof StoreError) {
-    console.error(`admin: data store: ${error.message}`);
-    message = 'data store unavailable';
-  } else {
-    console.error('admin: console error', error);
-  }
-  return page(request, viewer, ErrorBox({ status, message }), { title: 'Error', status });
+  const e = describeError(code, error, request);
+  const status = ERROR_STATUS[e.code];
+  const headers: Record<string, string> = e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {};
+  return page(request, viewer, ErrorBox({ status, message: e.message }), { title: 'Error', status, headers });
 }
 
 /**
